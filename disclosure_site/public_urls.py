@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "disclosure_site"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("guide/", views.section, {"key": "guide"}, name="guide"),
+    path("rules/", views.section, {"key": "rules"}, name="rules"),
+    path("proactive/", views.section, {"key": "proactive"}, name="proactive"),
+    path("reports/", views.section, {"key": "reports"}, name="reports"),
+    path("apply/", views.section, {"key": "apply"}, name="apply"),
+    path("org/<int:pk>/", views.organization, name="organization"),
+    path("reading-mode/", views.reading_mode, name="reading_mode"),
+]

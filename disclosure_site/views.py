@@ -1,0 +1,74 @@
+"""The public disclosure section: its home, its standard entries, organizations, and reading modes."""
+
+from __future__ import annotations
+
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET
+
+from .context_processors import A11Y_CONTRAST_COOKIE, A11Y_TEXT_COOKIE
+from .models import Organization
+
+# The first-level entries of a disclosure section (reference/regulation.md), with what each holds.
+SECTIONS = {
+    "guide": ("政府信息公开指南", "各机关的公开指南：信息分类、获取方式、受理机构及联系方式。"),
+    "rules": ("政府信息公开制度", "各机关的政府信息公开工作制度。"),
+    "proactive": ("法定主动公开内容", "依照《中华人民共和国政府信息公开条例》第二十条等规定应当主动公开的政府信息。"),
+    "reports": ("政府信息公开年报", "各机关每年发布的政府信息公开工作年度报告。"),
+    "apply": ("依申请公开", "向各机关申请获取政府信息，查询申请办理进度。"),
+}
+
+A11Y_MAX_AGE = 365 * 24 * 60 * 60
+
+
+def _active_organizations():
+    return Organization.objects.filter(is_active=True).order_by("tree_id", "lft")
+
+
+@require_GET
+def home(request):
+    return render(
+        request,
+        "disclosure_site/home.html",
+        {"sections": [(key, *value) for key, value in SECTIONS.items()], "organizations": _active_organizations()},
+    )
+
+
+@require_GET
+def section(request, key: str):
+    title, description = SECTIONS[key]
+    return render(
+        request,
+        "disclosure_site/section.html",
+        {"section_key": key, "title": title, "description": description, "organizations": _active_organizations()},
+    )
+
+
+@require_GET
+def organization(request, pk: int):
+    org = get_object_or_404(Organization, pk=pk, is_active=True)
+    return render(
+        request,
+        "disclosure_site/organization.html",
+        {"org": org, "children": org.get_children().filter(is_active=True), "ancestors": org.get_ancestors()},
+    )
+
+
+@require_GET
+def reading_mode(request):
+    """Switch large text or high contrast (适老化), remembered in a cookie; works without JavaScript."""
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("disclosure_site:home")
+    response = HttpResponseRedirect(target)
+    for param, cookie, on_value in (("text", A11Y_TEXT_COOKIE, "large"), ("contrast", A11Y_CONTRAST_COOKIE, "high")):
+        value = request.GET.get(param)
+        if value == on_value:
+            response.set_cookie(cookie, on_value, max_age=A11Y_MAX_AGE, samesite="Lax", httponly=True)
+        elif value == "normal":
+            response.delete_cookie(cookie, samesite="Lax")
+    return response
