@@ -39,6 +39,11 @@ class OrganizationAdmin(ScopedAdminMixin, MPTTModelAdmin):
             return ()
         return self.structural_fields
 
+    def has_delete_permission(self, request, obj=None):
+        # Catalogs, applications and reports point at their organization for good: an organization
+        # that no longer exists is retired by clearing 启用, never deleted.
+        return False
+
 
 class MembershipInline(admin.TabularInline):
     model = Membership

@@ -13,9 +13,13 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.forms.models import model_to_dict
 
+from catalog import publishing
+from catalog.models import Category, Guide, IndexNumberScheme, Item, ItemRevision, Subject
+from catalog.subjects import seed_subjects
 from disclosure_site import audit
 from disclosure_site.calendar_data import seed_from_package
 from disclosure_site.models import AuditEvent, CalendarDay, CalendarYear, Membership, Organization, Role
+from tests.catalog.factories import GuideFactory, ItemFactory
 from tests.factories import MembershipFactory, UserFactory
 
 
@@ -29,7 +33,31 @@ def _calendar_day(county):
     return CalendarDay.objects.get(date=dt.date(2026, 10, 10))
 
 
+def _subject(county):
+    seed_subjects()
+    return Subject.objects.get(code="0101")
+
+
+def _education_item(county):
+    return ItemFactory(organization=county.education, author=MembershipFactory(organization=county.education).user)
+
+
+def _education_revision(county):
+    author = MembershipFactory(organization=county.education).user
+    reviewer = MembershipFactory(organization=county.education, role=Role.REVIEWER).user
+    item = ItemFactory(organization=county.education, author=author)
+    publishing.submit(item, by=author)
+    publishing.approve(item, by=reviewer)
+    return publishing.propose_revision(item, {"summary": "教育局的修改稿"}, by=author)
+
+
 RECORDS = {
+    Subject: _subject,
+    Category: lambda county: Category.objects.get(organization=county.education, code="0307"),
+    IndexNumberScheme: lambda county: IndexNumberScheme.objects.create(organization=county.education),
+    Guide: lambda county: GuideFactory(organization=county.education),
+    Item: _education_item,
+    ItemRevision: _education_revision,
     Organization: lambda county: county.education,
     AuditEvent: lambda county: audit.record(county.education, actor=None, action="change", comment="教育局的记录"),
     Membership: lambda county: MembershipFactory(organization=county.education, role=Role.HEAD),
@@ -38,6 +66,9 @@ RECORDS = {
     CalendarYear: _calendar_year,
     CalendarDay: _calendar_day,
 }
+
+
+SHARED = (CalendarYear, CalendarDay, Subject)
 
 
 def test_every_admin_model_is_in_the_matrix():
@@ -62,8 +93,9 @@ def foreign_record(request, county):
 def test_clerk_does_not_see_the_record_in_the_list(client, clerk, foreign_record):
     client.force_login(clerk)
     response = client.get(_url(foreign_record, "changelist"))
-    if isinstance(foreign_record, CalendarYear | CalendarDay):
-        # The calendar is one for the whole government: readable by all staff, changed by administrators.
+    if isinstance(foreign_record, SHARED):
+        # The calendar and the subject tree are one for the whole government: readable by all staff,
+        # changed by administrators.
         assert response.status_code == 200
         return
     assert response.status_code in (200, 403)
@@ -73,7 +105,7 @@ def test_clerk_does_not_see_the_record_in_the_list(client, clerk, foreign_record
 def test_clerk_cannot_open_the_record_by_its_url(client, clerk, foreign_record):
     client.force_login(clerk)
     response = client.get(_url(foreign_record, "change"))
-    if isinstance(foreign_record, CalendarYear | CalendarDay):
+    if isinstance(foreign_record, SHARED):
         assert response.status_code == 200
         assert 'name="_save"' not in response.content.decode()
         return
@@ -87,6 +119,7 @@ def test_clerk_cannot_change_the_record_by_a_crafted_post(client, clerk, foreign
     before = _snapshot(foreign_record)
     data = {key: ("" if value is None else value) for key, value in before.items() if not isinstance(value, list)}
     data.update({"name": "被篡改的名称", "phone": "110", "comment": "篡改", "username": "hacked", "_save": "保存"})
+    data["decision"] = "approve"  # the revision review form
     client.force_login(clerk)
     response = client.post(_url(foreign_record, "change"), data)
     assert response.status_code in (302, 403)
@@ -109,11 +142,21 @@ def test_clerk_cannot_delete_the_record(client, clerk, foreign_record):
 def test_clerk_cannot_read_the_record_history(client, clerk, foreign_record):
     client.force_login(clerk)
     response = client.get(_url(foreign_record, "history"))
-    if isinstance(foreign_record, CalendarYear | CalendarDay):
-        # The calendar is readable by every staff member, its history included.
+    if isinstance(foreign_record, SHARED):
+        # Shared records are readable by every staff member, their history included.
         assert response.status_code == 200
         return
     assert response.status_code in (302, 403)
+
+
+def test_reviewer_cannot_run_the_workflow_of_another_organizations_item(client, county):
+    reviewer = MembershipFactory(organization=county.finance, role=Role.REVIEWER).user
+    item = _education_item(county)
+    client.force_login(reviewer)
+    response = client.post(f"/admin/catalog/item/{item.pk}/workflow/", {"transition": "submit"})
+    assert response.status_code == 404
+    item.refresh_from_db()
+    assert item.status == "draft"
 
 
 def test_clerk_lists_own_organization_and_its_subtree_only(client, clerk, county):

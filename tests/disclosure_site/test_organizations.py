@@ -70,15 +70,11 @@ def test_a_credit_code_used_by_another_organization_is_refused(client, sysadmin,
     assert "该统一社会信用代码已被其他机构使用" in response.content.decode()
 
 
-def test_an_organization_with_members_cannot_be_deleted(client, sysadmin, clerk, county):
+def test_organizations_are_retired_not_deleted(client, sysadmin, county):
     client.force_login(sysadmin)
     response = client.post(f"/admin/disclosure_site/organization/{county.treasury.pk}/delete/", {"post": "yes"})
-    assert response.status_code == 302
-    assert not Organization.objects.filter(pk=county.treasury.pk).exists()
-    response = client.get(f"/admin/disclosure_site/organization/{county.finance.pk}/delete/")
-    # Django lists what protects the row instead of deleting it.
-    assert "无法删除" in response.content.decode() or "不能删除" in response.content.decode()
-    assert Organization.objects.filter(pk=county.finance.pk).exists()
+    assert response.status_code == 403
+    assert Organization.objects.filter(pk=county.treasury.pk).exists()
 
 
 def test_an_edit_is_recorded_and_shown_in_the_objects_history(client, clerk, county):
