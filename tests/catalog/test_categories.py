@@ -1,7 +1,5 @@
 """The default 公开目录 of a new organization, the subject tree, and editing the tree in the admin."""
 
-import pytest
-
 from catalog.categories import ARTICLE_20
 from catalog.models import Category, Subject
 from catalog.subjects import seed_subjects

@@ -135,4 +135,4 @@ def test_scheduled_time_is_kept(client, clerk, county):
     client.force_login(clerk)
     client.post(ADD_URL, _form(county, scheduled_at_0="2026-12-01", scheduled_at_1="09:00:00"))
     item = Item.objects.get()
-    assert timezone.localtime(item.scheduled_at).replace(tzinfo=None) == dt.datetime(2026, 12, 1, 9, 0)
+    assert item.scheduled_at == dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
