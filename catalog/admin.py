@@ -181,7 +181,7 @@ class ItemAdmin(ScopedAdminMixin, admin.ModelAdmin):
     change_roles = delete_roles = STAFF
     form = ItemForm
     list_display = ("title", "organization", "category", "document_type", "status", "index_number", "published_at")
-    list_filter = ("status", "document_type", "validity", "organization")
+    list_filter = ("status", "document_type", "validity", "is_late", "organization")
     list_select_related = ("organization", "category")
     search_fields = ("title", "index_number", "document_number")
     date_hierarchy = "published_at"

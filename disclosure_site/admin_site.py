@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.module_loading import module_has_submodule
 
 from . import scoping
 
@@ -27,3 +31,15 @@ class DisclosureAdminSite(admin.AdminSite):
     def has_permission(self, request) -> bool:
         user = request.user
         return bool(user.is_active and user.is_staff and scoping.has_any_role(user))
+
+    def index(self, request, extra_context=None):
+        return super().index(request, {"dashboard_panels": dashboard_panels(request), **(extra_context or {})})
+
+
+def dashboard_panels(request) -> list[dict]:
+    """Panels of every app that has a dashboard module (`<app>/dashboard.py` with `panels(request)`)."""
+    panels = []
+    for app_config in apps.get_app_configs():
+        if module_has_submodule(app_config.module, "dashboard"):
+            panels.extend(import_module(f"{app_config.name}.dashboard").panels(request))
+    return panels

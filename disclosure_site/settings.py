@@ -114,6 +114,10 @@ STATIC_ROOT = env_path("STATIC_ROOT", VAR_DIR / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env_path("MEDIA_ROOT", VAR_DIR / "media")
+# Largest attachment accepted (catalog/attachments.py); keep nginx's client_max_body_size above it.
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 50) * 1024 * 1024
+if ATTACHMENT_MAX_BYTES <= 0:
+    raise ImproperlyConfigured("Environment variable ATTACHMENT_MAX_MB must be a positive number of megabytes.")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,10 +1,14 @@
 """Demo data for a laptop: a county government, its departments and towns, and staff of every role."""
 
+from importlib import import_module
+
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.module_loading import module_has_submodule
 
 from disclosure_site.calendar_data import seed_from_package
 from disclosure_site.checkdigits import make_credit_code
@@ -96,6 +100,10 @@ class Command(BaseCommand):
         self.stdout.write(f"管理后台 http://127.0.0.1:8000/admin/ ，所有演示账号的密码均为：{DEMO_PASSWORD}")
         for username, display, org_name, role in rows:
             self.stdout.write(f"  {username:<12} {display:<6} {role:<6} {org_name}")
+        # Each app may add its own demo records in <app>/demo.py (this app cannot import them).
+        for app_config in apps.get_app_configs():
+            if app_config.name != "disclosure_site" and module_has_submodule(app_config.module, "demo"):
+                import_module(f"{app_config.name}.demo").load(self.stdout)
 
     def _organization(self, name, short, kind, base, phone, *, parent):
         org, _ = Organization.objects.update_or_create(
