@@ -428,7 +428,7 @@ def add_attachment(item: Item, uploaded_file, *, by, revision: ItemRevision | No
     attachment = None
     try:
         with transaction.atomic():
-            item = Item.objects.select_for_update().select_related("organization").get(pk=item.pk)
+            item = Item.objects.select_for_update(of=("self",)).select_related("organization").get(pk=item.pk)
             revision = _lock_revision(item, revision)
             _check_state(item, revision)
             last = item.attachments.aggregate(last=Max("sort_order"))["last"]
