@@ -28,8 +28,9 @@ run: $(STAMP)
 
 # SQLite by default; PostgreSQL when DATABASE_URL is set. REQUIRE_POSTGRES=1, REQUIRE_BROWSER=1 and
 # REQUIRE_REDIS=1 turn the skips of tests needing those into failures (CI sets them).
+PYTEST_WORKERS ?= 2
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .

@@ -1,5 +1,9 @@
+import secrets
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.http import HttpResponse, HttpResponseRedirect
@@ -8,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 from mptt.admin import DraggableMPTTAdmin
 
 from disclosure_site import audit, scoping
@@ -15,7 +20,7 @@ from disclosure_site.admin_mixins import ALL, ScopedAdminMixin
 from disclosure_site.errors import DomainError
 from disclosure_site.models import Role
 
-from . import publishing
+from . import import_export, publishing
 from .models import (
     Category,
     Channel,
@@ -187,7 +192,7 @@ class ItemAdmin(ScopedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "published_at"
     autocomplete_fields = ("replaced_by", "interprets")
     readonly_fields = ("status", "index_number", "published_at", "author", "approved_by", "is_late")
-    actions = ("submit_selected", "approve_selected")
+    actions = ("submit_selected", "approve_selected", "export_selected_xlsx", "export_selected_csv")
     change_form_template = "admin/catalog/item/change_form.html"
 
     def get_readonly_fields(self, request, obj=None):
@@ -256,6 +261,8 @@ class ItemAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 self.admin_site.admin_view(self.workflow_view),
                 name="catalog_item_workflow",
             ),
+            path("import/", self.admin_site.admin_view(self.import_view), name="catalog_item_import"),
+            path("export/", self.admin_site.admin_view(self.export_view), name="catalog_item_export"),
             *super().get_urls(),
         ]
 
@@ -322,6 +329,155 @@ class ItemAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.action(description="审核通过并发布所选信息")
     def approve_selected(self, request, queryset):
         self._bulk(request, queryset, publishing.approve, "审核通过")
+
+    # Import and export (catalog/import_export.py) ----------------------------------------------
+
+    # The uploaded file waits between the dry run and the confirmation in the shared cache (Redis in
+    # production, so any app server can finish the import) under a random token kept in the user's
+    # session and tied to the user: the confirmation imports exactly the file, organization and status
+    # that were checked, nothing lands on a server's disk or in MEDIA_ROOT (published attachments), and
+    # an abandoned upload simply expires.
+    IMPORT_SESSION_KEY = "catalog_item_import_token"
+    IMPORT_CACHE_PREFIX = "catalog-item-import:"
+    IMPORT_CACHE_SECONDS = 60 * 60
+    IMPORT_PREVIEW_ROWS = 1000
+
+    class ImportForm(forms.Form):
+        organization = forms.ModelChoiceField(label="机构", queryset=None, empty_label=None)
+        file = forms.FileField(
+            label="文件",
+            help_text="CSV（UTF-8 或 GBK 编码）或 Excel 的 .xlsx 文件，第1行为表头，列名见使用说明。",
+        )
+        publish = forms.TypedChoiceField(
+            label="导入后状态",
+            choices=[("draft", "草稿"), ("published", "已发布")],
+            coerce=lambda value: value == "published",
+            initial="draft",
+            widget=forms.RadioSelect,
+            help_text="已发布：用于迁移已在原系统公开的信息，必须填写发布日期；草稿不能带索引号。",
+        )
+
+        def __init__(self, *args, organizations, **kwargs):
+            super().__init__(*args, label_suffix="：", **kwargs)
+            self.fields["organization"].queryset = organizations
+
+    def import_view(self, request):
+        """试运行 (dry run) on upload, then 确认导入 with the same file: see catalog/import_export.py."""
+
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        organizations = scoping.scope_organizations(request.user, EDITORS).order_by("tree_id", "lft")
+        form = self.ImportForm(organizations=organizations)
+        report, token, error = None, None, None
+        if request.method == "POST" and "token" in request.POST:
+            token = request.POST["token"]
+            key = self.IMPORT_CACHE_PREFIX + token
+            pending = cache.get(key) if token and request.session.get(self.IMPORT_SESSION_KEY) == token else None
+            if pending is None or pending["user"] != request.user.pk:
+                error = "上传的文件已过期（保留1小时）或不属于当前登录，请重新上传并试运行。"
+                token = None
+            else:
+                organization = organizations.filter(pk=pending["organization"]).first()
+                if organization is None:
+                    raise PermissionDenied
+                try:
+                    report = import_export.import_items(
+                        pending["content"],
+                        organization=organization,
+                        by=request.user,
+                        publish=pending["publish"],
+                        dry_run=False,
+                        name=pending["name"],
+                    )
+                except DomainError as exc:
+                    error = str(exc)
+                else:
+                    if report.ok:
+                        cache.delete(key)
+                        request.session.pop(self.IMPORT_SESSION_KEY, None)
+                        self.message_user(
+                            request,
+                            f"已从“{pending['name']}”导入 {len(report.created)} 条信息到{organization.name}，"
+                            f"状态为“{report.status_label}”。",
+                        )
+                        return HttpResponseRedirect(reverse("admin:catalog_item_changelist"))
+                    # The catalog changed since the dry run (say, an index number was taken): nothing written.
+                    token = None
+        elif request.method == "POST":
+            form = self.ImportForm(request.POST, request.FILES, organizations=organizations)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                content = upload.read(import_export.MAX_FILE_BYTES + 1)
+                try:
+                    report = import_export.import_items(
+                        content,
+                        organization=form.cleaned_data["organization"],
+                        by=request.user,
+                        publish=form.cleaned_data["publish"],
+                        dry_run=True,
+                        name=upload.name,
+                    )
+                except DomainError as exc:
+                    form.add_error("file", str(exc))
+                else:
+                    if report.ok:
+                        previous = request.session.get(self.IMPORT_SESSION_KEY)
+                        if previous:
+                            cache.delete(self.IMPORT_CACHE_PREFIX + previous)
+                        token = secrets.token_urlsafe(32)
+                        pending = {
+                            "user": request.user.pk,
+                            "organization": report.organization.pk,
+                            "publish": report.publish,
+                            "name": upload.name,
+                            "content": content,
+                        }
+                        cache.set(self.IMPORT_CACHE_PREFIX + token, pending, self.IMPORT_CACHE_SECONDS)
+                        request.session[self.IMPORT_SESSION_KEY] = token
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "导入信息条目",
+            "opts": self.opts,
+            "form": form,
+            "report": report,
+            "preview": report.rows[: self.IMPORT_PREVIEW_ROWS] if report and report.ok else [],
+            "token": token,
+            "error": error,
+            "columns": import_export.COLUMNS,
+            "required_columns": import_export.REQUIRED_COLUMNS,
+        }
+        return TemplateResponse(request, "admin/catalog/item/import.html", context)
+
+    def _export_response(self, queryset, format):
+
+        content = import_export.export_items(queryset, format)
+        response = HttpResponse(content, content_type=import_export.CONTENT_TYPES[format])
+        filename = f"信息条目-{timezone.localdate():%Y%m%d}.{format}"
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        return response
+
+    def export_view(self, request):
+        """The change list as it is filtered and searched, as a file (the 导出 links above the list)."""
+
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        request.GET = request.GET.copy()
+        format = request.GET.pop("format", [import_export.XLSX])[-1]
+        if format not in import_export.FORMATS:
+            format = import_export.XLSX
+        try:
+            queryset = self.get_changelist_instance(request).get_queryset(request)
+        except IncorrectLookupParameters:
+            return HttpResponseRedirect(reverse("admin:catalog_item_changelist"))
+        return self._export_response(queryset, format)
+
+    @admin.action(description="导出所选信息（Excel）")
+    def export_selected_xlsx(self, request, queryset):
+        return self._export_response(queryset, "xlsx")
+
+    @admin.action(description="导出所选信息（CSV）")
+    def export_selected_csv(self, request, queryset):
+        return self._export_response(queryset, "csv")
 
 
 @admin.register(ItemRevision)

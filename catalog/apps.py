@@ -13,6 +13,11 @@ class CatalogConfig(AppConfig):
         # organization's default 公开目录 is created from here.
         post_save.connect(_seed_new_organization, sender=Organization, dispatch_uid="catalog_seed_categories")
 
+        from . import cache
+        from .models import Attachment, Category, Guide, Item, Subject
+
+        cache.connect_signals(Item, Attachment, Category, Guide, Subject, Organization)
+
 
 def _seed_new_organization(sender, instance, created, raw=False, **kwargs):
     if created and not raw:

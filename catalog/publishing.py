@@ -131,7 +131,7 @@ def _publish(item: Item, *, by, comment: str, now: dt.datetime) -> Item:
     item.published_at = now
     if not item.index_number:
         item.index_number = index_numbers.allocate(item, day=day)
-    item.is_late, item.interpretation_due = _timeliness(item, day)
+    item.is_late, item.interpretation_due = timeliness(item, day)
     return _move(
         item,
         S.PUBLISHED,
@@ -141,7 +141,9 @@ def _publish(item: Item, *, by, comment: str, now: dt.datetime) -> Item:
     )
 
 
-def _timeliness(item: Item, day: dt.date) -> tuple[bool | None, dt.date | None]:
+def timeliness(item: Item, day: dt.date) -> tuple[bool | None, dt.date | None]:
+    """(published late?, date its interpretation is due) for item published on day; None where the
+    calendar has no data for the years involved."""
     try:
         is_late = day > add_working_days(item.written_date, PUBLISH_WITHIN_WORKING_DAYS)
     except CalendarMissing:

@@ -1,0 +1,77 @@
+"""A shared cache of anonymous public pages, invalidated at once when the catalog changes.
+
+Every cached page's key carries the catalog's generation number, kept in the shared cache (Redis in
+production, so every app server sees the same number). Any committed change to an item, attachment,
+category, guide, subject or organization bumps the generation: the next request on any server misses
+and renders the new state. A withdrawn item is therefore gone from every server the moment the
+withdrawal commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import wraps
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+GENERATION_KEY = "catalog:generation"
+PAGE_TIMEOUT = 10 * 60
+_READING_MODE_COOKIES = ("a11y_text", "a11y_contrast")
+
+
+def generation() -> int:
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        cache.add(GENERATION_KEY, 1, timeout=None)
+        value = cache.get(GENERATION_KEY, 1)
+    return value
+
+
+def bump() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not in the cache (evicted or first change): start a new generation
+        cache.set(GENERATION_KEY, generation() + 1, timeout=None)
+
+
+def _changed(sender, **kwargs) -> None:
+    transaction.on_commit(bump)
+
+
+def connect_signals(*models) -> None:
+    for model in models:
+        uid = f"catalog_cache_{model._meta.label_lower}"
+        post_save.connect(_changed, sender=model, dispatch_uid=f"{uid}_save", weak=False)
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"{uid}_delete", weak=False)
+    from .models import Item
+
+    m2m_changed.connect(_changed, sender=Item.interprets.through, dispatch_uid="catalog_cache_interprets", weak=False)
+
+
+def _key(request) -> str:
+    modes = "|".join(request.COOKIES.get(name, "") for name in _READING_MODE_COOKIES)
+    raw = f"{request.get_host()}|{request.get_full_path()}|{modes}"
+    return f"catalog:page:{generation()}:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
+def cached_public_page(view):
+    """Serve anonymous GETs of view from the shared cache; staff and other methods always render."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        key = _key(request)
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.cookies and not getattr(response, "streaming", False):
+            if hasattr(response, "render") and callable(response.render):
+                response.render()
+            cache.set(key, response, PAGE_TIMEOUT)
+        return response
+
+    return wrapper
