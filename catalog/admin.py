@@ -167,6 +167,8 @@ class ItemForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         organization, category = cleaned.get("organization"), cleaned.get("category")
+        if organization is None and self.instance.pk:
+            organization = self.instance.organization  # read-only once published
         if organization and category and category.organization_id != organization.pk:
             self.add_error("category", "所选栏目不属于该发布机构的公开目录。")
         validity = cleaned.get("validity")

@@ -136,3 +136,18 @@ def test_scheduled_time_is_kept(client, clerk, county):
     client.post(ADD_URL, _form(county, scheduled_at_0="2026-12-01", scheduled_at_1="09:00:00"))
     item = Item.objects.get()
     assert item.scheduled_at == dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+def test_a_revision_cannot_move_an_item_into_another_organizations_category(client, county, reviewer):
+    from tests.factories import MembershipFactory
+
+    gov_clerk = MembershipFactory(organization=county.government).user
+    item = ItemFactory(organization=county.finance, category=category_of(county.finance, "0307"), author=gov_clerk)
+    publishing.submit(item, by=gov_clerk)
+    publishing.approve(item, by=reviewer)
+    client.force_login(gov_clerk)
+    data = _form(county, category=category_of(county.education, "0307").pk)
+    data.pop("organization")
+    response = client.post(f"/admin/catalog/item/{item.pk}/change/", data)
+    assert "所选栏目不属于该发布机构的公开目录" in response.content.decode()
+    assert not ItemRevision.objects.exists()
