@@ -62,7 +62,8 @@ def generate(items: int, orgs: int) -> None:
     seed_subjects()
     author, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_staff": True})
     root, _ = Organization.objects.get_or_create(
-        name="基准测试县人民政府", defaults={"kind": "government", "credit_code": make_credit_code("339900", "90000000")}
+        name="基准测试县人民政府",
+        defaults={"kind": "government", "credit_code": make_credit_code("339900", "90000000")},
     )
     existing = Organization.objects.filter(parent=root).count()
     for n in range(existing, orgs):
