@@ -6,4 +6,5 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("disclosure_site.public_urls")),
+    path("", include("catalog.urls")),
 ]

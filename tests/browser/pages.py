@@ -73,3 +73,106 @@ HIGH_CONTRAST = ReadingMode(
 # None is the standard presentation.
 MODES: tuple[ReadingMode | None, ...] = (None, LARGE_TEXT, HIGH_CONTRAST)
 MODE_IDS = ["normal", "large", "contrast"]
+
+
+# The catalog's public pages (catalog/urls.py), with enough published data to show every part of them:
+# a filled list with page links, an item with its metadata, attachment, interpretation and replacement,
+# the category browse with counts, and a guide with an earlier version.
+
+
+def catalog_data(county: County):
+    """Published catalog data for the county, made once per test (the pages below share it)."""
+    cached = getattr(county, "_catalog_data", None)
+    if cached is not None:
+        return cached
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from catalog.models import Attachment, DocumentType, Validity
+    from tests.catalog.factories import SHANGHAI, GuideFactory, ItemFactory, category_of
+
+    def published(org, title, day, **fields):
+        fields.setdefault("category", category_of(org))
+        return ItemFactory(
+            published=True,
+            organization=org,
+            title=title,
+            summary=f"{title}的内容概述。",
+            published_at=dt.datetime(2026, 3, day, 9, 0, tzinfo=SHANGHAI),
+            **fields,
+        )
+
+    policy = published(
+        county.finance,
+        "测试县财政局关于预算绩效管理的规定",
+        24,
+        document_type=DocumentType.NORMATIVE,
+        document_number="测财发〔2026〕3号",
+        body="<h2>第一章 总则</h2><p>第一条 为加强预算绩效管理，制定本规定。</p>",
+    )
+    old = published(county.finance, "测试县财政局预算管理暂行办法", 2, validity=Validity.REPEALED, replaced_by=policy)
+    reading = published(county.finance, "《预算绩效管理规定》政策解读", 24, document_type=DocumentType.INTERPRETATION)
+    reading.interprets.add(policy)
+    # Listed on the item page only: no file is written (the download is a browser test of its own).
+    Attachment.objects.create(
+        item=policy, file="catalog/none.pdf", original_name="预算绩效管理规定.pdf", kind="pdf", size=1234
+    )
+    for day in range(1, 23):
+        published(county.treasury, f"国库支付情况通报（第{day}期）", day, category=category_of(county.treasury, "0307"))
+    GuideFactory(organization=county.finance, effective_date=dt.date(2025, 1, 1))
+    earlier = GuideFactory(organization=county.finance, effective_date=dt.date(2024, 1, 1))
+    county._catalog_data = SimpleNamespace(policy=policy, old=old, reading=reading, earlier_guide=earlier)
+    return county._catalog_data
+
+
+def _catalog(name: str, path: Callable[[County], str], status: int = 200, label: str = "") -> PublicPage:
+    return PublicPage(label or f"catalog:{name}", lambda county: (catalog_data(county), path(county))[1], status)
+
+
+def _category(county: County, code: str) -> str:
+    from tests.catalog.factories import category_of
+
+    return category_of(county.finance, code).get_absolute_url()
+
+
+PUBLIC_PAGES = PUBLIC_PAGES + (
+    # The section entries again, now with data in them.
+    _catalog("guide", lambda county: reverse("disclosure_site:guide"), label="guide (with guides)"),
+    _catalog("proactive", lambda county: reverse("disclosure_site:proactive"), label="proactive (with items)"),
+    _catalog("items", lambda county: reverse("catalog:items")),
+    _catalog(
+        "items",
+        lambda county: f"{reverse('catalog:items')}?organization={county.finance.pk}&page=2",
+        label="catalog:items (filtered, page 2)",
+    ),
+    _catalog(
+        "items",
+        lambda county: f"{reverse('catalog:items')}?year=abc&date_from=2026-13-01",
+        status=400,
+        label="catalog:items (bad filter values)",
+    ),
+    _catalog("organization", lambda county: reverse("catalog:organization", args=[county.finance.pk])),
+    _catalog("category", lambda county: _category(county, "03")),
+    _catalog("item", lambda county: catalog_data(county).policy.get_absolute_url()),
+    _catalog("item", lambda county: catalog_data(county).old.get_absolute_url(), label="catalog:item (repealed)"),
+    _catalog("guide", lambda county: reverse("catalog:guide", args=[county.finance.pk])),
+    _catalog(
+        "guide_version",
+        lambda county: reverse(
+            "catalog:guide_version", args=[county.finance.pk, catalog_data(county).earlier_guide.pk]
+        ),
+    ),
+)
+
+# URL names of catalog that are not HTML pages, with the reason.
+CATALOG_NOT_PAGES = {
+    "attachment": "a file download (Content-Disposition: attachment)",
+    "feed": "an Atom feed (XML)",
+    "sitemap": "sitemap index (XML)",
+    "sitemap_section": "sitemap (XML)",
+    "api_root": "JSON API",
+    "api_organizations": "JSON API",
+    "api_categories": "JSON API",
+    "api_items": "JSON API",
+    "api_item_by_index": "JSON API",
+}
