@@ -8,7 +8,6 @@ items exist here. The fields are documented in the README.
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
@@ -17,8 +16,11 @@ from django.views.decorators.http import require_safe
 
 from disclosure_site.models import Organization
 
+from . import search_views
 from .filters import ItemFilter, is_id, published_items
 from .models import Category, Channel, Item, ItemStatus
+from .pagination import CappedPaginator
+from .search import engine
 from .views import PAGE_SIZE
 
 LOOKUP_PAGE_SIZE = 100  # organizations and columns: small tables, fetched whole in a request or two
@@ -86,14 +88,15 @@ def _page_url(request: HttpRequest, number: int) -> str:
 
 
 def paginated(request: HttpRequest, queryset: QuerySet, serialize, *, per_page: int = PAGE_SIZE) -> JsonResponse:
-    paginator = Paginator(queryset, per_page)
+    paginator = CappedPaginator(queryset, per_page)
     number = _page_number(request)
     if number > paginator.num_pages:
         raise ApiError(404, f"没有第 {number} 页，共 {paginator.num_pages} 页。")
     page = paginator.page(number)
     return _json(
         {
-            "count": paginator.count,
+            "count": min(paginator.count, paginator.COUNT_CAP),
+            "count_capped": paginator.capped,
             "page": page.number,
             "pages": paginator.num_pages,
             "next": _page_url(request, page.next_page_number()) if page.has_next() else None,
@@ -217,6 +220,7 @@ def root(request: HttpRequest) -> JsonResponse:
             "organizations": request.build_absolute_uri(reverse("catalog:api_organizations")),
             "categories": request.build_absolute_uri(reverse("catalog:api_categories")),
             "items": request.build_absolute_uri(reverse("catalog:api_items")),
+            "search": request.build_absolute_uri(reverse("catalog:api_search")) + "{?q,order,title_only,page}",
             "item_by_index_number": by_index + "{index_number}",
         }
     )
@@ -275,3 +279,51 @@ def item_by_index(request: HttpRequest, index_number: str) -> JsonResponse:
             {"organization": [f"{item.organization_id}：{item.organization.name}" for item in found]},
         )
     return _json(item_detail_data(request, found[0]))
+
+
+@api_view
+def search(request: HttpRequest) -> JsonResponse:
+    """Full-text search, as on the search page: q, order (relevance or date), title_only, the list filters, page.
+
+    Results carry the item fields plus `title_html` and `snippet_html`: escaped text with the matched
+    words in <mark>. `count` is capped at 10000 (`count_capped`) or estimated (`count_approximate`).
+    """
+    arguments, form, filterset, _messages = search_views.parse_request(request)
+    errors = {name: [str(m) for m in messages] for name, messages in (form.errors | filterset.form.errors).items()}
+    if errors:
+        raise ApiError(400, "检索参数有误。", errors)
+    number = _page_number(request)
+    result = engine.search(**{**arguments, "page": number})
+    if result.page != number:
+        raise ApiError(404, f"没有第 {number} 页，共 {result.num_pages} 页。")
+    by_pk = {hit.item.pk: hit for hit in result.hits}
+    return _json(
+        {
+            "count": result.total,
+            "count_capped": result.capped,
+            "count_approximate": result.approximate,
+            "page": result.page,
+            "pages": result.num_pages,
+            "next": _page_url(request, result.page + 1) if result.has_next else None,
+            "previous": _page_url(request, result.page - 1) if result.has_previous else None,
+            "order": result.order,
+            "notices": result.notices,
+            "did_you_mean": None
+            if not result.relaxed_total
+            else {"q": result.query.raw, "count": result.relaxed_total, "without": "filters"},
+            "facets": {
+                "organizations": [
+                    {"id": int(f.value), "name": f.label, "count": f.count} for f in result.organization_facets()
+                ],
+                "document_types": [{"code": f.value, "label": f.label, "count": f.count} for f in result.type_facets],
+            },
+            "results": [
+                {
+                    **item_data(request, hit.item),
+                    "title_html": str(hit.title),
+                    "snippet_html": str(hit.snippet),
+                }
+                for hit in (by_pk[pk] for pk in result.ids if pk in by_pk)
+            ],
+        }
+    )

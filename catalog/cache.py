@@ -37,6 +37,9 @@ def bump() -> None:
 
 
 def _changed(sender, **kwargs) -> None:
+    # Bumped at once and again at commit: a page rendered between the two from the old state would
+    # otherwise stay cached under the new generation. A rollback only costs a few cache misses.
+    bump()
     transaction.on_commit(bump)
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from disclosure_site.models import Membership, Organization, Role
 
@@ -156,6 +157,7 @@ def load(stdout) -> None:
                 # Most items go out within a few days; a few are late (第二十六条).
                 delay = rng.choice([1, 2, 3, 5, 8, 12, 40]) if code != "0301" else 3
                 when = dt.datetime.combine(written + dt.timedelta(days=delay), dt.time(9, 30), tzinfo=TZ)
+                when = min(when, timezone.now())  # nothing published in the future
                 with transaction.atomic():
                     item = Item.objects.create(
                         organization=organization,

@@ -23,7 +23,7 @@ class SectionSitemap(Sitemap):
     changefreq = "daily"
 
     def items(self) -> list[str]:
-        return ["disclosure_site:home", "disclosure_site:guide", "disclosure_site:proactive", "catalog:items"]
+        return ["disclosure_site:home", "catalog:guide_index", "catalog:proactive", "catalog:items"]
 
     def location(self, name: str) -> str:
         return reverse(name)

@@ -11,7 +11,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,8 +20,10 @@ from django.views.decorators.http import require_safe
 
 from disclosure_site.models import Organization
 
+from .cache import cached_public_page
 from .filters import ItemFilter, is_id, published_items, subtree_ids
 from .models import Category, Guide, Item, ItemStatus
+from .pagination import CappedPaginator
 
 PAGE_SIZE = 20
 LATEST_COUNT = 10
@@ -66,7 +68,7 @@ class Listing:
 
 def paginate(request: HttpRequest, queryset: QuerySet[Item]) -> Listing:
     """The page asked for, 20 rows; a page number that is not a number or past the end is explained, not a 500."""
-    paginator = Paginator(_list_rows(queryset), PAGE_SIZE)
+    paginator = CappedPaginator(_list_rows(queryset), PAGE_SIZE)
     raw = request.GET.get("page", "1").strip() or "1"
     note = ""
     if not is_id(raw) or int(raw) < 1:
@@ -74,7 +76,13 @@ def paginate(request: HttpRequest, queryset: QuerySet[Item]) -> Listing:
         note = f"页码“{raw}”无效，已显示第 1 页。"
     else:
         number = int(raw)
-        if number > paginator.num_pages:
+        if number > paginator.num_pages and paginator.capped:
+            note = (
+                f"结果超过 {paginator.COUNT_CAP} 条，只能翻阅前 {paginator.num_pages} 页，已显示第 {paginator.num_pages} 页；"
+                "请用筛选条件缩小范围。"
+            )
+            number = paginator.num_pages
+        elif number > paginator.num_pages:
             note = f"共 {paginator.num_pages} 页，没有第 {number} 页，已显示最后一页。"
             number = paginator.num_pages
     page = paginator.page(number)
@@ -161,6 +169,7 @@ def _render_filtered_list(request: HttpRequest, template: str, filterset: ItemFi
 
 
 @require_safe
+@cached_public_page
 def guide_index(request: HttpRequest) -> HttpResponse:
     """政府信息公开指南: every organization with the date of the guide now in force."""
     in_force = Guide.objects.filter(
@@ -180,6 +189,7 @@ def guide_index(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cached_public_page
 def proactive(request: HttpRequest) -> HttpResponse:
     """法定主动公开内容: the catalog of each organization, and the newest items across the government."""
     organizations = list(Organization.objects.filter(is_active=True).order_by("tree_id", "lft"))
@@ -204,6 +214,7 @@ def proactive(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cached_public_page
 def organization_home(request: HttpRequest, organization_id: int) -> HttpResponse:
     """An organization's disclosure section: the four entries, the latest items and its 公开目录 with counts."""
     organization = _organization(organization_id)
@@ -232,6 +243,7 @@ def organization_home(request: HttpRequest, organization_id: int) -> HttpRespons
 
 
 @require_safe
+@cached_public_page
 def category(request: HttpRequest, organization_id: int, pk: int) -> HttpResponse:
     """A column of the 公开目录: its subcolumns with counts and its items (subcolumns included), filtered."""
     organization = _organization(organization_id)
@@ -256,6 +268,7 @@ def category(request: HttpRequest, organization_id: int, pk: int) -> HttpRespons
 
 
 @require_safe
+@cached_public_page
 def item_list(request: HttpRequest) -> HttpResponse:
     """All published items, newest first, filtered by organization, column, subject, type, year, validity."""
     filterset = ItemFilter(request.GET or None)
@@ -263,6 +276,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cached_public_page
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An item with its metadata block, body, attachments, and its policy / interpretation links.
 
@@ -293,6 +307,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
+@cached_public_page
 def guide(request: HttpRequest, organization_id: int) -> HttpResponse:
     """The organization's guide in force, printable, with its earlier versions listed by date."""
     organization = _organization(organization_id)
@@ -301,6 +316,7 @@ def guide(request: HttpRequest, organization_id: int) -> HttpResponse:
 
 
 @require_safe
+@cached_public_page
 def guide_version(request: HttpRequest, organization_id: int, pk: int) -> HttpResponse:
     """An earlier version of the guide, marked as no longer in force. Future or unpublished ones do not exist."""
     organization = _organization(organization_id)

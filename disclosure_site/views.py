@@ -12,12 +12,17 @@ from .context_processors import A11Y_CONTRAST_COOKIE, A11Y_TEXT_COOKIE
 from .models import Organization
 
 # The first-level entries of a disclosure section (reference/regulation.md), with what each holds.
+# key: (title, description, URL name); guide and proactive are the catalog's pages.
 SECTIONS = {
-    "guide": ("政府信息公开指南", "各机关的公开指南：信息分类、获取方式、受理机构及联系方式。"),
-    "rules": ("政府信息公开制度", "各机关的政府信息公开工作制度。"),
-    "proactive": ("法定主动公开内容", "依照《中华人民共和国政府信息公开条例》第二十条等规定应当主动公开的政府信息。"),
-    "reports": ("政府信息公开年报", "各机关每年发布的政府信息公开工作年度报告。"),
-    "apply": ("依申请公开", "向各机关申请获取政府信息，查询申请办理进度。"),
+    "guide": ("政府信息公开指南", "各机关的公开指南：信息分类、获取方式、受理机构及联系方式。", "catalog:guide_index"),
+    "rules": ("政府信息公开制度", "各机关的政府信息公开工作制度。", "disclosure_site:rules"),
+    "proactive": (
+        "法定主动公开内容",
+        "依照《中华人民共和国政府信息公开条例》第二十条等规定应当主动公开的政府信息。",
+        "catalog:proactive",
+    ),
+    "reports": ("政府信息公开年报", "各机关每年发布的政府信息公开工作年度报告。", "disclosure_site:reports"),
+    "apply": ("依申请公开", "向各机关申请获取政府信息，查询申请办理进度。", "disclosure_site:apply"),
 }
 
 A11Y_MAX_AGE = 365 * 24 * 60 * 60
@@ -32,13 +37,13 @@ def home(request):
     return render(
         request,
         "disclosure_site/home.html",
-        {"sections": [(key, *value) for key, value in SECTIONS.items()], "organizations": _active_organizations()},
+        {"sections": list(SECTIONS.values()), "organizations": _active_organizations()},
     )
 
 
 @require_GET
 def section(request, key: str):
-    title, description = SECTIONS[key]
+    title, description, _ = SECTIONS[key]
     return render(
         request,
         "disclosure_site/section.html",

@@ -49,6 +49,14 @@ def _skip_or_fail(env_name: str, reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: cached public pages must not leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _services(request):
     node = request.node
     if node.get_closest_marker("postgres") and connection.vendor != "postgresql":

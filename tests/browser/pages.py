@@ -31,9 +31,9 @@ def _named(name: str) -> PublicPage:
 
 PUBLIC_PAGES: tuple[PublicPage, ...] = (
     _named("home"),
-    _named("guide"),
+    PublicPage("guide", lambda county: reverse("catalog:guide_index")),
     _named("rules"),
-    _named("proactive"),
+    PublicPage("proactive", lambda county: reverse("catalog:proactive")),
     _named("reports"),
     _named("apply"),
     # A department: the page with breadcrumbs (an ancestor) and a list of children.
@@ -137,8 +137,8 @@ def _category(county: County, code: str) -> str:
 
 PUBLIC_PAGES = PUBLIC_PAGES + (
     # The section entries again, now with data in them.
-    _catalog("guide", lambda county: reverse("disclosure_site:guide"), label="guide (with guides)"),
-    _catalog("proactive", lambda county: reverse("disclosure_site:proactive"), label="proactive (with items)"),
+    _catalog("guide", lambda county: reverse("catalog:guide_index"), label="guide (with guides)"),
+    _catalog("proactive", lambda county: reverse("catalog:proactive"), label="proactive (with items)"),
     _catalog("items", lambda county: reverse("catalog:items")),
     _catalog(
         "items",
@@ -176,3 +176,20 @@ CATALOG_NOT_PAGES = {
     "api_items": "JSON API",
     "api_item_by_index": "JSON API",
 }
+
+# The search page (catalog/search_views.py): results with highlights and facets; filters with no result
+# (the "did you mean" link); and bad filter values and page number, shown as messages on a normal page.
+PUBLIC_PAGES = PUBLIC_PAGES + (
+    _catalog("search", lambda county: f"{reverse('catalog:search')}?q=预算"),
+    _catalog(
+        "search",
+        lambda county: f"{reverse('catalog:search')}?q=预算&organization={county.education.pk}",
+        label="catalog:search (no result, did you mean)",
+    ),
+    _catalog(
+        "search",
+        lambda county: f"{reverse('catalog:search')}?q=国库支付&organization=abc&year=x&page=99&order=date",
+        label="catalog:search (bad values)",
+    ),
+)
+CATALOG_NOT_PAGES["api_search"] = "JSON API"

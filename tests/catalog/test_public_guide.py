@@ -95,7 +95,7 @@ def test_an_organization_without_a_guide_says_so(citizen, county):
 
 
 def test_the_guide_section_lists_every_organization_with_its_guides_date(citizen, county, versions):
-    page = citizen.get(reverse("disclosure_site:guide")).content.decode()
+    page = citizen.get(reverse("catalog:guide_index")).content.decode()
 
     assert f'<a href="{guide_url(county)}">测试县财政局</a>' in page
     assert '<time datetime="2026-01-01">2026年1月1日</time>' in page
@@ -108,4 +108,4 @@ def test_the_guide_section_runs_the_same_queries_for_few_or_many_organizations(
     citizen, county, django_assert_max_num_queries
 ):
     with django_assert_max_num_queries(3):
-        citizen.get(reverse("disclosure_site:guide"))
+        citizen.get(reverse("catalog:guide_index"))

@@ -57,7 +57,7 @@ def list_urls(county) -> list[str]:
         reverse("catalog:organization", args=[county.finance.pk]),
         proactive.get_absolute_url(),
         category_of(county.finance).get_absolute_url(),
-        reverse("disclosure_site:proactive"),
+        reverse("catalog:proactive"),
     ]
 
 
@@ -362,7 +362,7 @@ def test_an_inactive_organization_has_no_disclosure_home(citizen, county):
 
 
 def test_the_proactive_section_links_every_organizations_catalog(citizen, county):
-    page = citizen.get(reverse("disclosure_site:proactive")).content.decode()
+    page = citizen.get(reverse("catalog:proactive")).content.decode()
 
     for org in (county.government, county.finance, county.treasury, county.education, county.town):
         assert f'href="{category_of(org, "03").get_absolute_url()}"' in page
@@ -400,7 +400,7 @@ def test_list_pages_run_the_same_number_of_queries_for_1_or_30_items(citizen, co
         "items": reverse("catalog:items"),
         "organization": reverse("catalog:organization", args=[county.finance.pk]),
         "category": category_of(county.finance, "03").get_absolute_url(),
-        "proactive": reverse("disclosure_site:proactive"),
+        "proactive": reverse("catalog:proactive"),
     }[name]
     params = {"year": "2026", "validity": "valid", "subject": subject.pk} if filtered else {}
     if filtered and name == "items":
