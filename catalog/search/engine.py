@@ -1,0 +1,512 @@
+"""The one search function of the public catalog, over either backend.
+
+How a search runs (figures behind the bounds: bench/search.py and the README):
+
+1. The query is parsed into terms (catalog/search/query.py) and the filters into SQL on the index
+   table, with the list pages' semantics (organization and category with their subtrees, subject with
+   its second level, type, validity, publication dates in Beijing time).
+2. One query counts the matches up to CAP and groups them by organization and type (the facets);
+   past the cap the count shows as "10000+" and the facets as counted over the first CAP matches.
+3. Date order reads the page straight from the index. Relevance ranks a bounded candidate set: the
+   newest RELEVANCE_CANDIDATES matches, and as many of the newest title matches; title matches
+   first, then the backend's score (ts_rank or bm25), then date.
+4. A term that is several tokens (张三丰, "政府信息公开 工作") is checked as a string on the texts
+   of the candidates of the page, never of the whole table.
+5. If the index finds nothing, a bounded substring search reads the newest FALLBACK_SCAN items
+   that pass the filters, so a string across word boundaries (府信息) still finds its items.
+6. With no result and filters (or title-only) in force, the same words without them are counted:
+   the "did you mean" of the results page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from disclosure_site.models import Organization
+
+from ..models import Category, DocumentType, Item, Subject
+from . import backends
+from .highlight import highlight, snippet
+from .query import ParsedQuery, parse
+from .segment import html_to_text, normalize
+
+CAP = 10_000
+PAGE_SIZE = 20
+MAX_RESULTS = 1000  # pages past this are not offered: a citizen narrows the search instead
+RELEVANCE_CANDIDATES = 500
+CHECK_BATCH = 100
+CHECK_LIMIT = 1000  # candidates whose text a multi-token query reads, at most
+FALLBACK_SCAN = 2000
+
+ORDERS = {"relevance": "相关度", "date": "发布日期"}
+TABLE = backends.TABLE
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """The filters of the list pages (catalog/filters.py), as values the search turns into SQL."""
+
+    organization: Organization | None = None
+    category: Category | None = None
+    subject: Subject | None = None
+    document_type: str = ""
+    validity: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None  # inclusive
+
+    @classmethod
+    def from_cleaned_data(cls, data: dict) -> SearchFilters:
+        """From an ItemFilter form's cleaned_data: a year becomes a date range, intersected with the dates."""
+        date_from, date_to = data.get("date_from"), data.get("date_to")
+        if year := data.get("year"):
+            first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+            date_from = max(date_from, first) if date_from else first
+            date_to = min(date_to, last) if date_to else last
+        return cls(
+            organization=data.get("organization"),
+            category=data.get("category"),
+            subject=data.get("subject"),
+            document_type=data.get("document_type") or "",
+            validity=data.get("validity") or "",
+            date_from=date_from,
+            date_to=date_to,
+        )
+
+    @property
+    def active(self) -> bool:
+        return any((self.organization, self.category, self.subject, self.document_type, self.validity)) or bool(
+            self.date_from or self.date_to
+        )
+
+    def sql(self, alias: str) -> tuple[list[str], list]:
+        """Conditions on a table with the item's filter columns (the index table or catalog_item)."""
+        where: list[str] = []
+        params: list = []
+
+        def subtree(column: str, table: str, node) -> None:
+            where.append(
+                f"{alias}.{column} IN (SELECT id FROM {table} WHERE tree_id = %s AND lft >= %s AND rght <= %s)"  # noqa: S608
+            )
+            params.extend([node.tree_id, node.lft, node.rght])
+
+        if self.organization is not None:
+            subtree("organization_id", Organization._meta.db_table, self.organization)
+        if self.category is not None:
+            subtree("category_id", Category._meta.db_table, self.category)
+        if self.subject is not None:
+            if self.subject.is_leaf_node():
+                where.append(f"{alias}.subject_id = %s")
+                params.append(self.subject.pk)
+            else:
+                subtree("subject_id", Subject._meta.db_table, self.subject)
+        if self.document_type:
+            where.append(f"{alias}.document_type = %s")
+            params.append(self.document_type)
+        if self.validity:
+            where.append(f"{alias}.validity = %s")
+            params.append(self.validity)
+        if self.date_from:
+            where.append(f"{alias}.published_at >= %s")
+            params.append(_start_of(self.date_from))
+        if self.date_to:
+            where.append(f"{alias}.published_at < %s")
+            params.append(_start_of(self.date_to + dt.timedelta(days=1)))
+        return where, params
+
+
+def _start_of(day: dt.date):
+    moment = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+@dataclass
+class Hit:
+    item: Item
+    title: SafeString
+    snippet: SafeString
+
+
+@dataclass
+class Facet:
+    value: str  # the filter value (organization id or document type)
+    label: str
+    count: int
+
+
+@dataclass
+class SearchResult:
+    query: ParsedQuery
+    filters: SearchFilters
+    order: str
+    title_only: bool
+    page: int = 1
+    page_size: int = PAGE_SIZE
+    ids: list[int] = field(default_factory=list)  # the page
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    capped: bool = False  # more than CAP: shown as "10000+"
+    approximate: bool = False  # estimated from the candidates checked: shown as "约 N"
+    reachable: int | None = None  # results a citizen can page through, when fewer than total
+    substring: bool = False  # found by the bounded substring search
+    organization_counts: dict[int, int] = field(default_factory=dict)
+    type_counts: dict[str, int] = field(default_factory=dict)
+    facets_partial: bool = False
+    relaxed_total: int | None = None  # "did you mean": matches without the filters / title-only
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def total_display(self) -> str:
+        if self.capped:
+            return f"{CAP}+"
+        return f"约 {self.total}" if self.approximate else str(self.total)
+
+    @property
+    def num_pages(self) -> int:
+        shown = self.total if self.reachable is None else min(self.total, self.reachable)
+        return max(1, math.ceil(shown / self.page_size)) if self.page_size else 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.page - 1) * self.page_size + 1 if self.ids else 0
+
+    @property
+    def type_facets(self) -> list[Facet]:
+        labels = dict(DocumentType.choices)
+        return [
+            Facet(value, labels.get(value, value), count)
+            for value, count in sorted(self.type_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
+
+    def organization_facets(self) -> list[Facet]:
+        """Counts grouped one level below the organization filter (or below the single root): a department's
+        count includes its subordinate units, as choosing it would."""
+        if not self.organization_counts:
+            return []
+        organizations = list(Organization.objects.only("id", "name", "tree_id", "lft", "rght", "level", "parent_id"))
+        by_id = {o.pk: o for o in organizations}
+        scope = self.filters.organization
+        if scope is None:
+            roots = [o for o in organizations if o.parent_id is None]
+            scope = roots[0] if len(roots) == 1 else None
+        if scope is None:
+            groups = [o for o in organizations if o.parent_id is None]
+        else:
+            groups = [o for o in organizations if o.parent_id == scope.pk]
+        counts: Counter[int] = Counter()
+        own = 0
+        for org_id, count in self.organization_counts.items():
+            org = by_id.get(org_id)
+            if org is None:
+                continue
+            group = next(
+                (g for g in groups if g.tree_id == org.tree_id and g.lft <= org.lft and g.rght >= org.rght), None
+            )
+            if group is None:
+                own += count
+            else:
+                counts[group.pk] += count
+        facets = [Facet(str(pk), by_id[pk].name, n) for pk, n in counts.most_common()]
+        if own and scope is not None:
+            facets.insert(0, Facet(str(scope.pk), f"{scope.name}（本级）", own))
+        return facets
+
+
+# The search ------------------------------------------------------------------------------------------
+
+
+def search(
+    text: str = "",
+    *,
+    filters: SearchFilters | None = None,
+    order: str = "relevance",
+    title_only: bool = False,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+    relax: bool = True,
+) -> SearchResult:
+    """Published items matching text and filters: one page of hits, counts, facets and notices.
+
+    order is "relevance" or "date"; page starts at 1 (a page past the end shows the last one, with a
+    notice). relax=False skips the "did you mean" count.
+    """
+    query = parse(text)
+    filters = filters or SearchFilters()
+    order = order if order in ORDERS else "relevance"
+    result = SearchResult(
+        query=query,
+        filters=filters,
+        order=order,
+        title_only=title_only,
+        page=max(1, page),
+        page_size=page_size,
+        notices=list(query.notices),
+    )
+    if query.is_empty:
+        _latest(result)
+    else:
+        if query.uses_index:
+            _index_search(result)
+        if not result.ids and result.total == 0:
+            _substring_search(result)
+        if result.total == 0 and relax and (filters.active or title_only):
+            relaxed = search(text, relax=False, page_size=0)
+            result.relaxed_total = relaxed.total
+    _load_hits(result)
+    return result
+
+
+def _cursor():
+    return connection.cursor()
+
+
+def _clamp_page(result: SearchResult) -> int:
+    """The offset of the page asked for; a page past the last shows the last one, with a notice."""
+    if result.page > result.num_pages:
+        result.notices.append(f"共 {result.num_pages} 页，没有第 {result.page} 页，已显示最后一页。")
+        result.page = result.num_pages
+    return (result.page - 1) * result.page_size
+
+
+def _where(result: SearchResult, match_sql: tuple[str, list] | None) -> tuple[str, list]:
+    conditions, params = result.filters.sql("e")
+    if match_sql is not None:
+        conditions = [match_sql[0], *conditions]
+        params = [*match_sql[1], *params]
+    return (" AND ".join(conditions) or "1 = 1"), params
+
+
+def _count(result: SearchResult, where: str, params: list) -> None:
+    """Total (capped) and the facet counts, in one query over at most CAP + 1 matches."""
+    with _cursor() as cursor:
+        cursor.execute(
+            f"""SELECT organization_id, document_type, COUNT(*) FROM (
+                    SELECT e.organization_id, e.document_type FROM {TABLE} e WHERE {where} LIMIT {CAP + 1}
+                ) s GROUP BY organization_id, document_type""",  # noqa: S608 - fragments are ours, values are params
+            params,
+        )
+        rows = cursor.fetchall()
+    total = sum(n for _, _, n in rows)
+    result.capped = total > CAP
+    result.total = min(total, CAP)
+    result.facets_partial = result.capped
+    for org_id, doc_type, n in rows:
+        result.organization_counts[org_id] = result.organization_counts.get(org_id, 0) + n
+        result.type_counts[doc_type] = result.type_counts.get(doc_type, 0) + n
+
+
+def _by_date(where: str, params: list, limit: int, offset: int = 0) -> list[tuple[int, object]]:
+    with _cursor() as cursor:
+        cursor.execute(
+            f"""SELECT e.item_id, e.published_at FROM {TABLE} e WHERE {where}
+                ORDER BY e.published_at DESC, e.item_id DESC LIMIT %s OFFSET %s""",  # noqa: S608
+            [*params, limit, offset],
+        )
+        return cursor.fetchall()
+
+
+def _latest(result: SearchResult) -> None:
+    """No words: the newest published items that pass the filters."""
+    where, params = _where(result, None)
+    _count(result, where, params)
+    result.reachable = MAX_RESULTS
+    if result.page_size:
+        offset = _clamp_page(result)
+        result.ids = [pk for pk, _ in _by_date(where, params, result.page_size, offset)]
+
+
+def _index_search(result: SearchResult) -> None:
+    backend = backends.for_connection(connection)
+    match = result.query.match(title_only=result.title_only)
+    where, params = _where(result, backend.condition(match))
+    _count(result, where, params)
+    if result.total == 0 or not result.page_size:
+        return
+    if result.query.needs_check:
+        _checked_page(result, backend, match, where, params)
+        return
+    if result.order == "date":
+        result.reachable = MAX_RESULTS
+        offset = _clamp_page(result)
+        result.ids = [pk for pk, _ in _by_date(where, params, result.page_size, offset)]
+    else:
+        ranked = _ranked(backend, match, where, params, title_only=result.title_only)
+        result.reachable = len(ranked)
+        offset = _clamp_page(result)
+        result.ids = ranked[offset : offset + result.page_size]
+    if result.total > (result.reachable or 0):
+        result.notices.append(_reachable_notice(result))
+
+
+def _reachable_notice(result: SearchResult) -> str:
+    if result.order == "relevance":
+        return f"按相关度排序时列出最相关的前 {result.reachable} 条；按发布日期排序或增加关键词、筛选条件可查看更多。"
+    return f"结果较多，只列出最新的 {result.reachable} 条，请增加关键词或筛选条件。"
+
+
+def _ranked(backend, match, where: str, params: list, *, title_only: bool) -> list[int]:
+    """Relevance over a bounded candidate set: the newest matches and the newest title matches."""
+    newest = _by_date(where, params, RELEVANCE_CANDIDATES)
+    candidates = dict(newest)
+    title_ids: set[int] = set(candidates) if title_only else set()
+    if not title_only:
+        title_sql, title_params = backend.title_condition(match)
+        if len(newest) == RELEVANCE_CANDIDATES:
+            title_rows = _by_date(f"{where} AND {title_sql}", [*params, *title_params], RELEVANCE_CANDIDATES)
+            candidates.update(title_rows)
+            title_ids = {pk for pk, _ in title_rows}
+        ids = list(candidates)
+        with _cursor() as cursor:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(
+                    f"SELECT e.item_id FROM {TABLE} e WHERE e.item_id IN ({marks}) AND {title_sql}",  # noqa: S608
+                    [*chunk, *title_params],
+                )
+                title_ids.update(pk for (pk,) in cursor.fetchall())
+    with _cursor() as cursor:
+        scores = backend.scores(cursor, match, list(candidates))
+
+    def key(pk: int):
+        return (pk in title_ids, round(scores.get(pk, 0.0), 6), candidates[pk], pk)
+
+    return sorted(candidates, key=key, reverse=True)
+
+
+def _haystacks(item: Item, title_only: bool) -> str:
+    if title_only:
+        return normalize(item.title)
+    parts = [item.title, item.summary, item.keywords, item.document_number, item.index_number or ""]
+    return normalize(" ".join([*parts, html_to_text(item.body)]))
+
+
+def _checked_page(result: SearchResult, backend, match, where: str, params: list) -> None:
+    """Fill the page with candidates whose text contains every multi-token term as a string."""
+    strings = [t.text for t in result.query.required if t.needs_check]
+    if result.order == "date":
+        ranked = None
+    else:
+        ranked = _ranked(backend, match, where, params, title_only=result.title_only)
+    wanted = result.page * result.page_size + 1
+    verified: list[int] = []
+    scanned = 0
+    exhausted = False
+    while len(verified) < wanted and scanned < CHECK_LIMIT:
+        if ranked is None:
+            chunk = [pk for pk, _ in _by_date(where, params, CHECK_BATCH, scanned)]
+        else:
+            chunk = ranked[scanned : scanned + CHECK_BATCH]
+        if not chunk:
+            exhausted = True
+            break
+        scanned += len(chunk)
+        items = Item.objects.filter(pk__in=chunk).only(
+            "title", "summary", "keywords", "document_number", "index_number", "body", "organization_id",
+            "document_type",
+        )  # fmt: skip
+        by_pk = {item.pk: item for item in items}
+        for pk in chunk:
+            item = by_pk.get(pk)
+            if item is not None and all(s in _haystacks(item, result.title_only) for s in strings):
+                verified.append(pk)
+        if len(chunk) < CHECK_BATCH:
+            exhausted = True
+            break
+    # Complete when every index match was read: all of them in date order, or a ranked list holding them all.
+    complete = exhausted and (ranked is None or (not result.capped and len(ranked) >= result.total))
+    if complete:
+        result.total, result.capped = len(verified), False
+        items = Item.objects.filter(pk__in=verified).values_list("organization_id", "document_type")
+        result.organization_counts = dict(Counter(org for org, _ in items))
+        result.type_counts = dict(Counter(t for _, t in items))
+        result.reachable = len(verified)
+    else:
+        estimate = round(result.total * len(verified) / scanned) if scanned else 0
+        result.total = max(estimate, len(verified))
+        result.approximate, result.capped = True, False
+        result.organization_counts, result.type_counts = {}, {}
+        result.reachable = len(verified)
+        result.notices.append(f"检查了 {scanned} 条候选结果，列出其中完全包含所查文字的 {len(verified)} 条。")
+    if not verified:
+        result.total = 0
+        result.approximate = False
+        result.notices = [n for n in result.notices if not n.startswith("检查了")]
+        return
+    offset = _clamp_page(result)
+    result.ids = verified[offset : offset + result.page_size]
+
+
+def _substring_search(result: SearchResult) -> None:
+    """The bounded fallback: the newest FALLBACK_SCAN items passing the filters, read as strings."""
+    backend = backends.for_connection(connection)
+    query = result.query
+    columns = (
+        ["s.title"] if result.title_only else ["s.title", "s.summary", "s.body", "s.keywords", "s.document_number"]
+    )
+    conditions, params = [], []
+    for term in query.required:
+        conditions.append("(" + " OR ".join(backend.contains(c) for c in columns) + ")")
+        params += [term.text] * len(columns)
+    for term in query.excluded:
+        conditions.append("NOT (" + " OR ".join(backend.contains(c) for c in columns) + ")")
+        params += [term.text] * len(columns)
+    filter_sql, filter_params = result.filters.sql("i")
+    inner_where = " AND ".join(["i.status = 'published'", *filter_sql])
+    with _cursor() as cursor:
+        cursor.execute(
+            f"""SELECT s.id, s.organization_id, s.document_type FROM (
+                    SELECT i.id, i.organization_id, i.document_type, i.title, i.summary, i.body, i.keywords,
+                           i.document_number, i.published_at
+                    FROM catalog_item i WHERE {inner_where}
+                    ORDER BY i.published_at DESC, i.id DESC LIMIT {FALLBACK_SCAN}
+                ) s WHERE {" AND ".join(conditions)} ORDER BY s.published_at DESC, s.id DESC""",  # noqa: S608
+            [*filter_params, *params],
+        )
+        rows = cursor.fetchall()
+    result.ids, result.total, result.capped, result.approximate = [], len(rows), False, False
+    result.organization_counts = dict(Counter(org for _, org, _ in rows))
+    result.type_counts = dict(Counter(t for _, _, t in rows))
+    result.reachable = None
+    if not rows:
+        return
+    result.substring = True
+    result.notices.append(f"索引中没有找到这些词，以下是在最新发布的 {FALLBACK_SCAN} 条信息中逐字查找到的结果。")
+    if result.page_size:
+        offset = _clamp_page(result)
+        result.ids = [pk for pk, _, _ in rows[offset : offset + result.page_size]]
+
+
+def _load_hits(result: SearchResult) -> None:
+    if not result.ids:
+        return
+    items = Item.objects.filter(pk__in=result.ids).select_related("organization", "category", "subject__parent")
+    by_pk = {item.pk: item for item in items}
+    words = result.query.highlight_words
+    for pk in result.ids:
+        item = by_pk.get(pk)
+        if item is None:  # withdrawn between the two queries
+            continue
+        texts = [item.summary] if result.title_only else [item.summary, html_to_text(item.body)]
+        result.hits.append(Hit(item=item, title=highlight(item.title, words), snippet=snippet(texts, words)))
+
+
+def search_ids(text: str, **kwargs) -> list[int]:
+    """Every id a search returns, page after page (for tests and the benchmark's recall)."""
+    kwargs.setdefault("page_size", MAX_RESULTS)
+    result = search(text, **kwargs)
+    return list(result.ids)

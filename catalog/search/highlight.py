@@ -1,0 +1,58 @@
+"""Marking matched words in result titles and snippets, after escaping, so no input can inject HTML.
+
+The text is split around the matches found in the raw text; every piece is escaped on its own and
+the matches are wrapped in <mark>. Needles are matched literally (re.escape), case-insensitively.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString
+
+SNIPPET_LENGTH = 120
+_MAX_NEEDLES = 30
+
+
+def _pattern(words: Sequence[str]) -> re.Pattern | None:
+    needles = sorted({w for w in words if w and w.strip()}, key=len, reverse=True)[:_MAX_NEEDLES]
+    if not needles:
+        return None
+    return re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE)
+
+
+def highlight(text: str, words: Sequence[str]) -> SafeString:
+    """text escaped, with every occurrence of words wrapped in <mark> (longest first, no overlaps)."""
+    text = text or ""
+    pattern = _pattern(words)
+    if pattern is None:
+        return escape(text)
+    pieces, last = [], 0
+    for found in pattern.finditer(text):
+        pieces.append(escape(text[last : found.start()]))
+        pieces.append(format_html("<mark>{}</mark>", found.group()))
+        last = found.end()
+    pieces.append(escape(text[last:]))
+    return format_html_join("", "{}", ((piece,) for piece in pieces))
+
+
+def snippet(texts: Sequence[str], words: Sequence[str], length: int = SNIPPET_LENGTH) -> SafeString:
+    """A window of about length characters around the first match in the first text that has one
+    (otherwise the start of the first non-empty text), highlighted."""
+    pattern = _pattern(words)
+    for text in texts:
+        if not text:
+            continue
+        found = pattern.search(text) if pattern else None
+        if found is None:
+            continue
+        start = max(0, found.start() - length // 3)
+        end = min(len(text), start + length)
+        window = text[start:end]
+        prefix = "…" if start > 0 else ""
+        suffix = "…" if end < len(text) else ""
+        return format_html("{}{}{}", prefix, highlight(window, words), suffix)
+    first = next((t for t in texts if t), "")
+    return format_html("{}{}", first[:length], "…" if len(first) > length else "")

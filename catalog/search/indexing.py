@@ -1,0 +1,114 @@
+"""Keeping the search index in step with the catalog.
+
+Only published items are in the index. The post_save handler refreshes an item's row in the
+transaction that saved it: publication, an approved revision, a validity change and a withdrawal
+are visible to searches exactly when they commit, on every server, and roll back with the change.
+A deleted item's row goes with it (ON DELETE CASCADE, and a trigger for SQLite's FTS table).
+`rebuild()` recomputes everything in batches; `manage.py rebuild_search_index` calls it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterable
+
+from django.db import connection, transaction
+
+from ..models import Item, ItemStatus
+from .backends import Document, for_connection
+from .segment import html_to_text, index_tokens, load
+
+# The fields a document is built from (and all that a rebuild reads of each item).
+INDEXED_FIELDS = ("id", "status", "title", "summary", "keywords", "document_number", "index_number", "body")
+# Items that were never published cannot have a row; only these states need the index touched.
+_INDEXED_STATES = {ItemStatus.PUBLISHED, ItemStatus.WITHDRAWN}
+
+
+def document(item: Item) -> Document:
+    """The tokens of item, each in the most important field it occurs in (title, then meta, then body)."""
+    return _document(tuple(getattr(item, name) for name in INDEXED_FIELDS))
+
+
+def _document(row: tuple) -> Document:
+    pk, _status, title, summary, keywords, document_number, index_number, body = row
+    title_tokens = index_tokens(title)
+    seen = set(title_tokens)
+    meta_text = " ".join([summary or "", keywords or "", document_number or "", index_number or ""])
+    meta = [token for token in index_tokens(meta_text) if token not in seen]
+    seen.update(meta)
+    body_tokens = [token for token in index_tokens(html_to_text(body)) if token not in seen]
+    return Document(pk, title_tokens, meta, body_tokens)
+
+
+def _documents(rows: list[tuple]) -> list[Document]:
+    return [_document(row) for row in rows]
+
+
+def refresh(items: Iterable[Item]) -> None:
+    """Bring the rows of items up to date: published ones (re)indexed, any other state removed."""
+    touched, documents = [], []
+    for item in items:
+        if item.status not in _INDEXED_STATES:
+            continue
+        touched.append(item.pk)
+        if item.status == ItemStatus.PUBLISHED:
+            documents.append(document(item))
+    if not touched:
+        return
+    backend = for_connection(connection)
+    with transaction.atomic(), connection.cursor() as cursor:
+        backend.delete(cursor, touched)
+        backend.insert(cursor, documents)
+
+
+def item_saved(sender, instance: Item, **kwargs) -> None:
+    refresh([instance])
+
+
+def rebuild(*, batch_size: int = 500, workers: int = 1, progress: Callable[[int, int], None] | None = None) -> int:
+    """Recompute the whole index in one transaction (searches see the old index until it commits).
+
+    workers > 1 segments in that many forked processes while this one reads and writes the database.
+    Returns the number of items indexed; progress(done, total) is called after each batch.
+    """
+    backend = for_connection(connection)
+    published = Item.objects.filter(status=ItemStatus.PUBLISHED).order_by("pk")
+
+    def batches():
+        last = 0
+        while rows := list(published.filter(pk__gt=last).values_list(*INDEXED_FIELDS)[:batch_size]):
+            last = rows[-1][0]
+            yield rows
+
+    done = 0
+
+    def write(documents: list[Document]) -> None:
+        nonlocal done
+        with connection.cursor() as cursor:
+            backend.insert(cursor, documents)
+        done += len(documents)
+        if progress:
+            progress(done, total)
+
+    with transaction.atomic():
+        total = published.count()
+        with connection.cursor() as cursor:
+            backend.before_rebuild(cursor)
+        if workers <= 1:
+            for rows in batches():
+                write(_documents(rows))
+        else:
+            load()  # load the dictionary once, before the fork, so the workers share it
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                pending = None
+                for rows in batches():  # read the next batch while the workers cut the previous one
+                    chunk = max(1, len(rows) // (workers * 4))
+                    job = pool.map_async(_documents, [rows[i : i + chunk] for i in range(0, len(rows), chunk)])
+                    if pending is not None:
+                        write([d for part in pending.get() for d in part])
+                    pending = job
+                if pending is not None:
+                    write([d for part in pending.get() for d in part])
+        with connection.cursor() as cursor:
+            backend.after_rebuild(cursor)
+    return done
