@@ -15,6 +15,7 @@ from functools import wraps
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
 
 GENERATION_KEY = "catalog:generation"
 PAGE_TIMEOUT = 10 * 60
@@ -55,7 +56,9 @@ def connect_signals(*models) -> None:
 
 def _key(request) -> str:
     modes = "|".join(request.COOKIES.get(name, "") for name in _READING_MODE_COOKIES)
-    raw = f"{request.get_host()}|{request.get_full_path()}|{modes}"
+    # Today's date is part of the key: what is in force (a guide version, a validity) changes at
+    # midnight without any write to the database.
+    raw = f"{request.get_host()}|{request.get_full_path()}|{modes}|{timezone.localdate()}"
     return f"catalog:page:{generation()}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
