@@ -12,9 +12,11 @@ from __future__ import annotations
 import hashlib
 from functools import wraps
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse
 from django.utils import timezone
 
 GENERATION_KEY = "catalog:generation"
@@ -59,25 +61,61 @@ def _key(request) -> str:
     # Today's date is part of the key: what is in force (a guide version, a validity) changes at
     # midnight without any write to the database.
     raw = f"{request.get_host()}|{request.get_full_path()}|{modes}|{timezone.localdate()}"
-    return f"catalog:page:{generation()}:{hashlib.sha256(raw.encode()).hexdigest()}"
+    return f"catalog:page:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
+def _is_anonymous(request) -> bool:
+    """True without loading the session: a visitor with no session cookie has never logged in."""
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES
+
+
+def _lookup(request) -> HttpResponse | None:
+    """The cached page for request if it was rendered in the current generation (one cache round trip)."""
+    key = _key(request)
+    found = cache.get_many([GENERATION_KEY, key])
+    entry = found.get(key)
+    if entry is None or GENERATION_KEY not in found or entry[0] != found[GENERATION_KEY]:
+        return None
+    _, content_type, content = entry
+    response = HttpResponse(content, content_type=content_type)
+    response["X-Frame-Options"] = settings.X_FRAME_OPTIONS
+    return response
 
 
 def cached_public_page(view):
-    """Serve anonymous GETs of view from the shared cache; staff and other methods always render."""
+    """Serve anonymous GETs of view from the shared cache; staff and other methods always render.
+
+    A page is stored with the generation it was rendered in; PublicPageCacheMiddleware answers hits
+    before the session, authentication and CSRF middleware run.
+    """
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+        if request.method not in ("GET", "HEAD") or not _is_anonymous(request):
             return view(request, *args, **kwargs)
-        key = _key(request)
-        cached = cache.get(key)
+        cached = _lookup(request)
         if cached is not None:
             return cached
+        current = generation()
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.cookies and not getattr(response, "streaming", False):
             if hasattr(response, "render") and callable(response.render):
                 response.render()
-            cache.set(key, response, PAGE_TIMEOUT)
+            cache.set(_key(request), (current, response["Content-Type"], response.content), PAGE_TIMEOUT)
         return response
 
     return wrapper
+
+
+class PublicPageCacheMiddleware:
+    """Answer anonymous GETs of cached public pages straight from the cache (place it after WhiteNoise)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in ("GET", "HEAD") and _is_anonymous(request) and not request.path.startswith("/admin/"):
+            cached = _lookup(request)
+            if cached is not None:
+                return cached
+        return self.get_response(request)
