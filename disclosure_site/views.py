@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -28,8 +30,24 @@ SECTIONS = {
 A11Y_MAX_AGE = 365 * 24 * 60 * 60
 
 
-def _active_organizations():
-    return Organization.objects.filter(is_active=True).order_by("tree_id", "lft")
+@dataclass
+class OrganizationNode:
+    organization: Organization
+    children: list[OrganizationNode] = field(default_factory=list)
+
+
+def _active_organizations() -> list[OrganizationNode]:
+    """The active organizations as nested nodes (one query), so that lists show the hierarchy in markup,
+    not only by indentation; a child of an inactive organization hangs under its nearest active ancestor."""
+    roots: list[OrganizationNode] = []
+    stack: list[OrganizationNode] = []
+    for org in Organization.objects.filter(is_active=True).order_by("tree_id", "lft"):
+        while stack and not (stack[-1].organization.tree_id == org.tree_id and stack[-1].organization.rght > org.rght):
+            stack.pop()
+        node = OrganizationNode(org)
+        (stack[-1].children if stack else roots).append(node)
+        stack.append(node)
+    return roots
 
 
 @require_GET

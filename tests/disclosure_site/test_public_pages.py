@@ -68,3 +68,21 @@ def test_reading_mode_never_redirects_to_another_site(citizen, db):
 def test_the_site_works_before_any_organization_exists(citizen, db):
     page = citizen.get("/").content.decode()
     assert "尚未设立机构" in page
+
+
+def test_the_organization_list_nests_departments_under_their_government(citizen, county):
+    page = citizen.get("/").content.decode()
+    government = page.index(county.government.name)
+    nested = page.index('<ul class="org-tree">', government)
+    assert government < nested < page.index(county.finance.name) < page.index(county.treasury.name)
+
+
+def test_a_unit_under_an_inactive_parent_hangs_under_the_nearest_active_one(citizen, county):
+    from disclosure_site.views import _active_organizations
+
+    county.finance.is_active = False
+    county.finance.save()
+    (government,) = _active_organizations()
+    names = [node.organization.name for node in government.children]
+    assert "测试县财政局国库支付中心" in names
+    assert "测试县财政局" not in names
