@@ -7,7 +7,9 @@ in migration 0002): writing and deleting index rows, the match condition and the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection as default_connection
@@ -85,20 +87,25 @@ class PostgresBackend:
         )
 
     def before_rebuild(self, cursor) -> None:
-        """Empty the table in the rebuild's transaction (DELETE: readers keep the old rows, unlike TRUNCATE),
-        and let the GIN indexes collect new entries in a large pending list, merged in bulk: inserting a
+        """Let the GIN indexes collect new entries in a large pending list, merged in bulk: inserting a
         thousand lexemes per item one by one would take hours at a million items."""
-        cursor.execute(f"DELETE FROM {TABLE}")  # noqa: S608
-        cursor.execute("SET LOCAL work_mem = '256MB'")
         for index in GIN_INDEXES:
             cursor.execute(f"ALTER INDEX {index} SET (fastupdate = on, gin_pending_list_limit = 262144)")
 
     def after_rebuild(self, cursor) -> None:
+        """Merge the pending lists, turn them off again (searches then read one finished index), and
+        refresh the planner's lexeme statistics."""
         for index in GIN_INDEXES:
             cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
             cursor.execute(f"ALTER INDEX {index} SET (fastupdate = off)")
             cursor.execute(f"ALTER INDEX {index} RESET (gin_pending_list_limit)")
         cursor.execute(f"ANALYZE {TABLE}")
+
+    def delete_unpublished(self, cursor) -> None:
+        cursor.execute(
+            f"""DELETE FROM {TABLE} e WHERE NOT EXISTS (
+                    SELECT 1 FROM catalog_item i WHERE i.id = e.item_id AND i.status = 'published')"""  # noqa: S608
+        )
 
     # Querying --------------------------------------------------------------------------------------
 
@@ -126,6 +133,68 @@ class PostgresBackend:
             [self.tsquery(Match(match.required)), list(item_ids)],
         )
         return dict(cursor.fetchall())
+
+    # Plans: the planner prices "vector @@ query" as cheap, but on a row it means reading a TOASTed
+    # tsvector of several KiB (about 20 µs). So the search chooses the access path itself, from the
+    # capped count and the lexeme statistics, and runs each query under that choice.
+    _PLANS = {
+        # Only the GIN index finds the matches (with btree bitmaps for the filters): cost follows the matches.
+        "bitmap": ("enable_seqscan", "enable_indexscan"),
+        # Walk the date index and test each row: cost follows the rows read until the page is full.
+        "ordered": ("enable_seqscan", "enable_bitmapscan"),
+    }
+
+    @contextmanager
+    def plan(self, cursor, kind: str | None) -> Iterator[None]:
+        """Run the queries inside under the plan kind (call inside a transaction: SET LOCAL)."""
+        # JIT compilation costs 10–20 ms, more than these queries take once their path is chosen.
+        settings = ("jit", *self._PLANS.get(kind or "", ()))
+        cursor.execute("; ".join(f"SET LOCAL {name} = off" for name in settings))
+        try:
+            yield
+        finally:
+            cursor.execute("; ".join(f"SET LOCAL {name} TO DEFAULT" for name in settings))
+
+    _stats: dict[str, tuple[float, dict[str, float], float]] = {}  # per process: planner statistics
+    STATS_SECONDS = 600
+
+    def _lexeme_stats(self, cursor, column: str) -> tuple[dict[str, float], float]:
+        """The most common lexemes' frequencies and the row count, from the last ANALYZE (cached)."""
+        now = time.monotonic()
+        cached = self._stats.get(column)
+        if cached is None or now - cached[0] > self.STATS_SECONDS:
+            cursor.execute(
+                """SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples
+                   FROM pg_class c LEFT JOIN pg_stats s
+                     ON s.tablename = c.relname AND s.attname = %s AND s.schemaname = current_schema()
+                   WHERE c.relname = %s""",
+                [column, TABLE],
+            )
+            lexemes, freqs, rows = cursor.fetchone() or (None, None, 0)
+            cached = (now, dict(zip(lexemes or [], freqs or [], strict=False)), max(float(rows or 0), 1.0))
+            self._stats[column] = cached
+        return cached[1], cached[2]
+
+    def density(self, cursor, match: Match, *, title: bool = False) -> tuple[float | None, float]:
+        """(estimated share of rows matching, rows in the index); None when a lexeme is not among the
+        common ones (then the match is rare)."""
+        frequencies, rows = self._lexeme_stats(cursor, "title_vector" if title else "vector")
+        share = 1.0
+        for group in match.required:
+            for token in group:
+                if token not in frequencies:
+                    return None, rows
+                share *= frequencies[token]
+        return share, rows
+
+    def cutoff(self, cursor, rows: int):
+        """The publication time of the rows-th newest entry (None: fewer entries than that)."""
+        cursor.execute(
+            f"SELECT published_at FROM {TABLE} ORDER BY published_at DESC, item_id DESC OFFSET %s LIMIT 1",  # noqa: S608
+            [rows],
+        )
+        found = cursor.fetchone()
+        return found[0] if found else None
 
     def contains(self, column: str) -> str:
         """SQL true when column contains the (lower-case) parameter, for the bounded substring search."""
@@ -162,11 +231,16 @@ class SqliteBackend:
         )
 
     def before_rebuild(self, cursor) -> None:
-        cursor.execute(f"DELETE FROM {TABLE}")  # noqa: S608
-        cursor.execute(f"DELETE FROM {FTS_TABLE}")  # noqa: S608
+        pass
 
     def after_rebuild(self, cursor) -> None:
         cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")  # noqa: S608
+
+    def delete_unpublished(self, cursor) -> None:
+        cursor.execute(
+            f"""DELETE FROM {TABLE} WHERE NOT EXISTS (
+                    SELECT 1 FROM catalog_item i WHERE i.id = {TABLE}.item_id AND i.status = 'published')"""  # noqa: S608
+        )
 
     @staticmethod
     def fts_query(match: Match) -> str:
@@ -201,6 +275,16 @@ class SqliteBackend:
             )
             result.update(cursor.fetchall())
         return result
+
+    @contextmanager
+    def plan(self, cursor, kind: str | None) -> Iterator[None]:
+        yield  # SQLite's planner reads FTS5 first: the index, then the filters
+
+    def density(self, cursor, match: Match, *, title: bool = False) -> tuple[float | None, float]:
+        return None, 0.0
+
+    def cutoff(self, cursor, rows: int):
+        return None
 
     def contains(self, column: str) -> str:
         return f"instr(lower({column}), %s) > 0"

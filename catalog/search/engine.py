@@ -25,7 +25,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
@@ -40,7 +40,8 @@ from .segment import html_to_text, normalize
 CAP = 10_000
 PAGE_SIZE = 20
 MAX_RESULTS = 1000  # pages past this are not offered: a citizen narrows the search instead
-RELEVANCE_CANDIDATES = 500
+RELEVANCE_CANDIDATES = 200
+ORDERED_SCAN = 2000  # rows of the date index a common word's page may read (each costs a tsvector read)
 CHECK_BATCH = 100
 CHECK_LIMIT = 1000  # candidates whose text a multi-token query reads, at most
 FALLBACK_SCAN = 2000
@@ -290,9 +291,10 @@ def _where(result: SearchResult, match_sql: tuple[str, list] | None) -> tuple[st
     return (" AND ".join(conditions) or "1 = 1"), params
 
 
-def _count(result: SearchResult, where: str, params: list) -> None:
+def _count(result: SearchResult, where: str, params: list, *, plan: str | None = None) -> None:
     """Total (capped) and the facet counts, in one query over at most CAP + 1 matches."""
-    with _cursor() as cursor:
+    backend = backends.for_connection(connection)
+    with transaction.atomic(), _cursor() as cursor, backend.plan(cursor, plan):
         cursor.execute(
             f"""SELECT organization_id, document_type, COUNT(*) FROM (
                     SELECT e.organization_id, e.document_type FROM {TABLE} e WHERE {where} LIMIT {CAP + 1}
@@ -309,14 +311,42 @@ def _count(result: SearchResult, where: str, params: list) -> None:
         result.type_counts[doc_type] = result.type_counts.get(doc_type, 0) + n
 
 
-def _by_date(where: str, params: list, limit: int, offset: int = 0) -> list[tuple[int, object]]:
-    with _cursor() as cursor:
+def _by_date(where: str, params: list, limit: int, offset: int = 0, *, plan: str | None = None) -> list[tuple]:
+    backend = backends.for_connection(connection)
+    with transaction.atomic(), _cursor() as cursor, backend.plan(cursor, plan):
         cursor.execute(
             f"""SELECT e.item_id, e.published_at FROM {TABLE} e WHERE {where}
                 ORDER BY e.published_at DESC, e.item_id DESC LIMIT %s OFFSET %s""",  # noqa: S608
             [*params, limit, offset],
         )
         return cursor.fetchall()
+
+
+def _newest(result: SearchResult, match, where: str, params: list, limit: int, offset: int = 0) -> list[tuple]:
+    """The newest matches, by the cheapest path (figures: bench/search.py).
+
+    At most CAP matches: read them all through the GIN index and sort. More: if the page fills within
+    ORDERED_SCAN rows of the date index (a common word), walk it; otherwise (a word of a few per cent)
+    read the GIN matches within a window of the newest entries, widened until the page is full.
+    """
+    if not result.capped:
+        return _by_date(where, params, limit, offset, plan="bitmap")
+    backend = backends.for_connection(connection)
+    with _cursor() as cursor:
+        share, rows = backend.density(cursor, match)
+        floor = CAP / rows if rows else 1.0
+        to_read = (offset + limit) / max(share or floor, floor)
+        if to_read <= ORDERED_SCAN or not rows:
+            return _by_date(where, params, limit, offset, plan="ordered")
+        window = max(int(to_read * 2), 5000)
+        while True:
+            cutoff = backend.cutoff(cursor, window)
+            if cutoff is None:
+                return _by_date(where, params, limit, offset, plan="bitmap")
+            found = _by_date(f"{where} AND e.published_at >= %s", [*params, cutoff], limit, offset, plan="bitmap")
+            if len(found) == limit:
+                return found
+            window *= 4
 
 
 def _latest(result: SearchResult) -> None:
@@ -333,7 +363,7 @@ def _index_search(result: SearchResult) -> None:
     backend = backends.for_connection(connection)
     match = result.query.match(title_only=result.title_only)
     where, params = _where(result, backend.condition(match))
-    _count(result, where, params)
+    _count(result, where, params, plan="bitmap")
     if result.total == 0 or not result.page_size:
         return
     if result.query.needs_check:
@@ -342,9 +372,9 @@ def _index_search(result: SearchResult) -> None:
     if result.order == "date":
         result.reachable = MAX_RESULTS
         offset = _clamp_page(result)
-        result.ids = [pk for pk, _ in _by_date(where, params, result.page_size, offset)]
+        result.ids = [pk for pk, _ in _newest(result, match, where, params, result.page_size, offset)]
     else:
-        ranked = _ranked(backend, match, where, params, title_only=result.title_only)
+        ranked = _ranked(result, backend, match, where, params)
         result.reachable = len(ranked)
         offset = _clamp_page(result)
         result.ids = ranked[offset : offset + result.page_size]
@@ -358,15 +388,20 @@ def _reachable_notice(result: SearchResult) -> str:
     return f"结果较多，只列出最新的 {result.reachable} 条，请增加关键词或筛选条件。"
 
 
-def _ranked(backend, match, where: str, params: list, *, title_only: bool) -> list[int]:
+def _ranked(result: SearchResult, backend, match, where: str, params: list) -> list[int]:
     """Relevance over a bounded candidate set: the newest matches and the newest title matches."""
-    newest = _by_date(where, params, RELEVANCE_CANDIDATES)
+    title_only = result.title_only
+    newest = _newest(result, match, where, params, RELEVANCE_CANDIDATES)
     candidates = dict(newest)
     title_ids: set[int] = set(candidates) if title_only else set()
     if not title_only:
         title_sql, title_params = backend.title_condition(match)
         if len(newest) == RELEVANCE_CANDIDATES:
-            title_rows = _by_date(f"{where} AND {title_sql}", [*params, *title_params], RELEVANCE_CANDIDATES)
+            # Title matches are fewer: the title GIN finds them, unless the word is common in titles too.
+            with _cursor() as cursor:
+                share, rows = backend.density(cursor, match, title=True)
+            plan = "ordered" if share is not None and share * rows > CAP else "bitmap"
+            title_rows = _by_date(f"{title_sql} AND {where}", [*title_params, *params], RELEVANCE_CANDIDATES, plan=plan)
             candidates.update(title_rows)
             title_ids = {pk for pk, _ in title_rows}
         ids = list(candidates)
@@ -401,14 +436,14 @@ def _checked_page(result: SearchResult, backend, match, where: str, params: list
     if result.order == "date":
         ranked = None
     else:
-        ranked = _ranked(backend, match, where, params, title_only=result.title_only)
+        ranked = _ranked(result, backend, match, where, params)
     wanted = result.page * result.page_size + 1
     verified: list[int] = []
     scanned = 0
     exhausted = False
     while len(verified) < wanted and scanned < CHECK_LIMIT:
         if ranked is None:
-            chunk = [pk for pk, _ in _by_date(where, params, CHECK_BATCH, scanned)]
+            chunk = [pk for pk, _ in _newest(result, match, where, params, CHECK_BATCH, scanned)]
         else:
             chunk = ranked[scanned : scanned + CHECK_BATCH]
         if not chunk:

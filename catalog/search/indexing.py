@@ -66,49 +66,71 @@ def item_saved(sender, instance: Item, **kwargs) -> None:
 
 
 def rebuild(*, batch_size: int = 500, workers: int = 1, progress: Callable[[int, int], None] | None = None) -> int:
-    """Recompute the whole index in one transaction (searches see the old index until it commits).
+    """Recompute the index of every published item, batch by batch, each batch in its own transaction.
 
-    workers > 1 segments in that many forked processes while this one reads and writes the database.
-    Returns the number of items indexed; progress(done, total) is called after each batch.
+    Searches keep working throughout (a row is replaced, never missing), and publishing waits at most
+    for one batch. A batch is segmented from rows read earlier; an item saved meanwhile (its
+    updated_at moved) is read and segmented again under lock, so a rebuild never writes stale words.
+    Rows of items no longer published are removed at the end. workers > 1 segments in that many forked
+    processes while this one reads and writes the database. progress(done, total) follows each batch.
     """
     backend = for_connection(connection)
     published = Item.objects.filter(status=ItemStatus.PUBLISHED).order_by("pk")
+    fields = (*INDEXED_FIELDS, "updated_at")
+    total = published.count()
+    done = 0
 
     def batches():
         last = 0
-        while rows := list(published.filter(pk__gt=last).values_list(*INDEXED_FIELDS)[:batch_size]):
+        while rows := list(published.filter(pk__gt=last).values_list(*fields)[:batch_size]):
             last = rows[-1][0]
             yield rows
 
-    done = 0
-
-    def write(documents: list[Document]) -> None:
+    def write(rows: list[tuple], documents: list[Document]) -> None:
         nonlocal done
-        with connection.cursor() as cursor:
-            backend.insert(cursor, documents)
-        done += len(documents)
+        with transaction.atomic():
+            ids = [row[0] for row in rows]
+            current = dict(Item.objects.select_for_update().filter(pk__in=ids).values_list("pk", "updated_at"))
+            changed = {row[0] for row in rows if current.get(row[0]) != row[-1]}
+            if changed:
+                fresh = {row[0]: row for row in published.filter(pk__in=changed).values_list(*INDEXED_FIELDS)}
+                documents = [
+                    _document(fresh[d.item_id]) if d.item_id in changed else d
+                    for d in documents
+                    if d.item_id not in changed or d.item_id in fresh  # withdrawn meanwhile: left out
+                ]
+            with connection.cursor() as cursor:
+                backend.delete(cursor, ids)
+                backend.insert(cursor, documents)
+        done += len(rows)
         if progress:
             progress(done, total)
 
-    with transaction.atomic():
-        total = published.count()
-        with connection.cursor() as cursor:
-            backend.before_rebuild(cursor)
+    def segment(rows: list[tuple]) -> list[Document]:
+        return _documents([row[:-1] for row in rows])
+
+    with connection.cursor() as cursor:
+        backend.before_rebuild(cursor)
+    try:
         if workers <= 1:
             for rows in batches():
-                write(_documents(rows))
+                write(rows, segment(rows))
         else:
             load()  # load the dictionary once, before the fork, so the workers share it
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 pending = None
                 for rows in batches():  # read the next batch while the workers cut the previous one
-                    chunk = max(1, len(rows) // (workers * 4))
-                    job = pool.map_async(_documents, [rows[i : i + chunk] for i in range(0, len(rows), chunk)])
+                    size = max(1, len(rows) // (workers * 4))
+                    parts = [[row[:-1] for row in rows[i : i + size]] for i in range(0, len(rows), size)]
+                    job = (rows, pool.map_async(_documents, parts))
                     if pending is not None:
-                        write([d for part in pending.get() for d in part])
+                        write(pending[0], [d for part in pending[1].get() for d in part])
                     pending = job
                 if pending is not None:
-                    write([d for part in pending.get() for d in part])
+                    write(pending[0], [d for part in pending[1].get() for d in part])
+        with transaction.atomic(), connection.cursor() as cursor:
+            backend.delete_unpublished(cursor)
+    finally:
         with connection.cursor() as cursor:
             backend.after_rebuild(cursor)
     return done

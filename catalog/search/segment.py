@@ -19,9 +19,7 @@ import html
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable
-from functools import cache
-from itertools import chain
+from functools import cache, lru_cache
 from pathlib import Path
 
 TERMS_FILE = Path(__file__).with_name("terms.txt")
@@ -78,11 +76,10 @@ def html_to_text(markup: str) -> str:
     return _SPACE_RE.sub(" ", html.unescape(text)).strip()
 
 
-def _clean(tokens: Iterable[str]) -> Iterable[str]:
-    for token in tokens:
-        for word in _WORD_RE.findall(token):
-            if word not in STOP_WORDS:
-                yield word[:MAX_TOKEN_LENGTH]
+@lru_cache(maxsize=500_000)
+def _clean(token: str) -> tuple[str, ...]:
+    """The words of a segmenter token: letters and digits only, stop words dropped, cut to MAX_TOKEN_LENGTH."""
+    return tuple(word[:MAX_TOKEN_LENGTH] for word in _WORD_RE.findall(token) if word not in STOP_WORDS)
 
 
 def index_tokens(text: str) -> list[str]:
@@ -94,14 +91,19 @@ def index_tokens(text: str) -> list[str]:
     """
     normalized = normalize(text)
     segmenter = _segmenter()
-    accurate = _clean(segmenter.cut(normalized, False))
-    full = (word for word in _clean(segmenter.cut_all(normalized)) if len(word) > 1)
-    return list(dict.fromkeys(chain(accurate, full)))
+    raw = dict.fromkeys(segmenter.cut(normalized, False))
+    raw.update(dict.fromkeys(token for token in segmenter.cut_all(normalized) if len(token) > 1))
+    tokens: dict[str, None] = {}
+    for token in raw:
+        for word in _clean(token):
+            tokens[word] = None
+    return list(tokens)
 
 
 def query_tokens(text: str) -> list[str]:
     """The tokens a query word must all match (accurate mode: 保障性住房 stays one token)."""
-    return list(dict.fromkeys(_clean(_segmenter().cut(normalize(text), False))))
+    words = (word for token in _segmenter().cut(normalize(text), False) for word in _clean(token))
+    return list(dict.fromkeys(words))
 
 
 def has_searchable_text(text: str) -> bool:

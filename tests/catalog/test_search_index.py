@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from catalog import publishing
-from catalog.models import ItemStatus, Validity
+from catalog.models import Item, ItemStatus, Validity
 from catalog.search.engine import MAX_RESULTS, SearchFilters, search
 from catalog.search.models import SearchEntry
 from tests.catalog.factories import ItemFactory, ItemRevisionFactory, category_of
@@ -114,6 +114,16 @@ def test_rebuild_with_worker_processes_gives_the_same_index(published, county):
     call_command("rebuild_search_index", "--workers", "2", "--batch-size", "1", stdout=StringIO(), stderr=StringIO())
     assert found("部门预算") == [published.pk]
     assert found("义务教育") == [other.pk]
+
+
+def test_rebuild_repairs_rows_that_bypassed_the_signals(published, county):
+    """A queryset.update() skips post_save (STYLE.md forbids it, but data fixes happen): a rebuild repairs."""
+    withdrawn = ItemFactory(published=True, organization=county.finance, title="部门预算调整说明")
+    Item.objects.filter(pk=withdrawn.pk).update(status=ItemStatus.WITHDRAWN)
+    Item.objects.filter(pk=published.pk).update(validity=Validity.REPEALED)
+    call_command("rebuild_search_index", stdout=StringIO(), stderr=StringIO())
+    assert found("部门预算") == [published.pk]
+    assert found("部门预算", filters=SearchFilters(validity=Validity.REPEALED)) == [published.pk]
 
 
 def test_rebuild_leaves_out_unpublished_items(published, county):

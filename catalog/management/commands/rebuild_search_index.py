@@ -7,8 +7,8 @@ from catalog.search import indexing
 
 class Command(BaseCommand):
     help = (
-        "重建全文检索索引：重新分词全部已发布信息（分批进行，进度显示在标准错误输出）。"
-        "在一个事务中完成，重建期间检索继续使用旧索引。"
+        "重建全文检索索引：重新分词全部已发布信息，分批进行、每批一个事务，进度显示在标准错误输出。"
+        "重建期间检索照常可用，发布信息最多等待一批的时间。"
     )
 
     def add_arguments(self, parser):
