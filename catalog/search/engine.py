@@ -239,11 +239,13 @@ def search(
     page: int = 1,
     page_size: int = PAGE_SIZE,
     relax: bool = True,
+    hits: bool = True,
 ) -> SearchResult:
     """Published items matching text and filters: one page of hits, counts, facets and notices.
 
     order is "relevance" or "date"; page starts at 1 (a page past the end shows the last one, with a
-    notice). relax=False skips the "did you mean" count.
+    notice). relax=False skips the "did you mean" count; hits=False returns the ids without loading
+    and highlighting the items.
     """
     query = parse(text)
     filters = filters or SearchFilters()
@@ -267,7 +269,8 @@ def search(
         if result.total == 0 and relax and (filters.active or title_only):
             relaxed = search(text, relax=False, page_size=0)
             result.relaxed_total = relaxed.total
-    _load_hits(result)
+    if hits:
+        _load_hits(result)
     return result
 
 
@@ -538,10 +541,3 @@ def _load_hits(result: SearchResult) -> None:
             continue
         texts = [item.summary] if result.title_only else [item.summary, html_to_text(item.body)]
         result.hits.append(Hit(item=item, title=highlight(item.title, words), snippet=snippet(texts, words)))
-
-
-def search_ids(text: str, **kwargs) -> list[int]:
-    """Every id a search returns, page after page (for tests and the benchmark's recall)."""
-    kwargs.setdefault("page_size", MAX_RESULTS)
-    result = search(text, **kwargs)
-    return list(result.ids)

