@@ -39,15 +39,19 @@ class _Calendar:
         return day.weekday() < 5 and day not in holidays
 
 
-def is_working_day(day: dt.date) -> bool:
-    return _Calendar().is_working_day(day)
+# One calendar may be passed to many computations (a list page, an import) to read each year once.
+Calendar = _Calendar
 
 
-def add_working_days(start: dt.date, n: int) -> dt.date:
+def is_working_day(day: dt.date, calendar: _Calendar | None = None) -> bool:
+    return (calendar or _Calendar()).is_working_day(day)
+
+
+def add_working_days(start: dt.date, n: int, calendar: _Calendar | None = None) -> dt.date:
     """The date of the n-th working day after start (day 1 is the first working day after start)."""
     if n < 0:
         raise ValueError("n must not be negative")
-    calendar = _Calendar()
+    calendar = calendar or _Calendar()
     day, counted = start, 0
     while counted < n:
         day += ONE_DAY
@@ -56,14 +60,14 @@ def add_working_days(start: dt.date, n: int) -> dt.date:
     return day
 
 
-def working_days_between(a: dt.date, b: dt.date) -> int:
+def working_days_between(a: dt.date, b: dt.date, calendar: _Calendar | None = None) -> int:
     """Working days after a up to and including b; negative when b is before a.
 
     working_days_between(start, add_working_days(start, n)) == n.
     """
     if b < a:
-        return -working_days_between(b, a)
-    calendar = _Calendar()
+        return -working_days_between(b, a, calendar)
+    calendar = calendar or _Calendar()
     count, day = 0, a
     while day < b:
         day += ONE_DAY
