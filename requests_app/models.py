@@ -192,7 +192,7 @@ class InfoRequest(models.Model):
     credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
     legal_representative = models.CharField("法定代表人或负责人", max_length=50, blank=True)
     contact_person = models.CharField("联系人", max_length=50, blank=True)
-    phone = models.CharField("联系电话", max_length=30)
+    phone = models.CharField("联系电话", max_length=30, blank=True, help_text="网上申请必填；台账导入的历史申请可以为空")
     email = models.EmailField("电子邮箱", blank=True)
     address = models.CharField("通信地址", max_length=200, blank=True)
     postcode = models.CharField("邮政编码", max_length=6, blank=True)
