@@ -192,7 +192,9 @@ class InfoRequest(models.Model):
     credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
     legal_representative = models.CharField("法定代表人或负责人", max_length=50, blank=True)
     contact_person = models.CharField("联系人", max_length=50, blank=True)
-    phone = models.CharField("联系电话", max_length=30, blank=True, help_text="网上申请必填；台账导入的历史申请可以为空")
+    phone = models.CharField(
+        "联系电话", max_length=30, blank=True, help_text="网上申请必填；台账导入的历史申请可以为空"
+    )
     email = models.EmailField("电子邮箱", blank=True)
     address = models.CharField("通信地址", max_length=200, blank=True)
     postcode = models.CharField("邮政编码", max_length=6, blank=True)
@@ -250,10 +252,7 @@ class InfoRequest(models.Model):
             ),
             # Each ended application has exactly one outcome of table B; an open one has none.
             models.CheckConstraint(
-                condition=(
-                    Q(status__in=sorted(ENDED_STATUSES), ended_on__isnull=False)
-                    & Q(outcome__in=Outcome.values)
-                )
+                condition=(Q(status__in=sorted(ENDED_STATUSES), ended_on__isnull=False) & Q(outcome__in=Outcome.values))
                 | (Q(status__in=sorted(OPEN_STATUSES)) & Q(outcome="") & Q(ended_on__isnull=True)),
                 name="inforequest_outcome_iff_ended",
                 violation_error_message="已办结的申请必须有且只有一个办理结果，未办结的申请不能有办理结果。",
@@ -268,6 +267,40 @@ class InfoRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.short_description}"
+
+    def clean(self) -> None:
+        """The applicant's identifiers, by applicant type (条例 第二十九条): a natural person's 居民身份证
+        number with its check character and birth date, an organization's credit code with its check
+        character. Errors are attached to the field, in Chinese."""
+        from django.core.exceptions import ValidationError
+
+        from disclosure_site.checkdigits import validate_credit_code, validate_resident_id
+
+        errors: dict[str, list] = {}
+        self.id_number = (self.id_number or "").strip().upper()
+        self.credit_code = (self.credit_code or "").strip().upper()
+        if self.applicant_type == ApplicantType.NATURAL:
+            if self.id_type == IdType.RESIDENT_ID and self.id_number:
+                try:
+                    validate_resident_id(self.id_number)
+                except ValidationError as error:
+                    errors["id_number"] = error.messages
+            if self.id_number and not self.id_type:
+                errors["id_type"] = ["请选择证件类型。"]
+            if self.credit_code:
+                errors["credit_code"] = ["自然人申请无需填写统一社会信用代码。"]
+        elif self.applicant_type:
+            if self.credit_code:
+                try:
+                    validate_credit_code(self.credit_code)
+                except ValidationError as error:
+                    errors["credit_code"] = error.messages
+        if self.postcode and not (self.postcode.isascii() and self.postcode.isdigit() and len(self.postcode) == 6):
+            errors["postcode"] = ["邮政编码应为6位数字。"]
+        if self.description is not None and not self.description.strip():
+            errors["description"] = ["请描述所需政府信息的内容。"]
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def short_description(self) -> str:
