@@ -200,10 +200,15 @@ def load(stdout) -> None:
             _publish(reading, clerk, reviewer, policy.published_at + dt.timedelta(hours=2))
             made += 1
         if len(normatives) > 1:
-            old = normatives[1]
-            Item.objects.filter(pk=old.pk).update(
-                validity=Validity.REPEALED, validity_date=dt.date(2026, 6, 30), replaced_by=normatives[0]
+            # A published item changes through a reviewed revision, whose save also refreshes the search
+            # index and the cached pages (a queryset update would leave both showing it as valid).
+            revision = publishing.propose_revision(
+                normatives[1],
+                {"validity": Validity.REPEALED, "validity_date": dt.date(2026, 6, 30), "replaced_by": normatives[0]},
+                by=clerk,
+                comment="该文件已废止，由新文件替代。",
             )
+            publishing.approve_revision(revision, by=reviewer)
         with transaction.atomic():
             scheduled = Item.objects.create(
                 organization=organization,

@@ -5,25 +5,37 @@ organization (id; its whole subtree), category (id; its subcolumns too), subject
 level too), document_type, validity, year (of 发布日期), date_from and date_to (发布日期, YYYY-MM-DD).
 A value that is not a number, date or known choice is a form error with a Chinese message; the views
 turn it into a 400 page or a 400 JSON answer, never a 500.
+
+The options of the long selects (200 organizations, the subjects, an organization's columns) come from
+values_list and are rendered once per catalog generation into the shared cache (option_lists): a list
+page builds no model instance and formats no <option> for them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import partial
 
 import django_filters
 from django import forms
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.choices import BaseChoiceIterator
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from disclosure_site.models import Organization
 
+from . import cache as catalog_cache
 from .models import Category, DocumentType, Item, ItemStatus, Subject, Validity
 
 FIRST_YEAR, LAST_YEAR = 1949, 2100
 INDENT = "\u3000"  # a full-width space: option labels show the tree by indentation
+OPTIONS_KEY = "catalog:filter-options:"
+OPTIONS_TIMEOUT = 24 * 60 * 60  # entries carry their generation: a stale one is replaced, never served
 
 
 def published_items() -> QuerySet[Item]:
@@ -56,23 +68,56 @@ def is_id(text) -> bool:
     return text.isascii() and text.isdigit() and len(text) <= 18
 
 
+class RenderedChoices(BaseChoiceIterator):
+    """The choices of a long <select> (organizations, subjects, an organization's columns) with their <option>s
+    rendered once per catalog generation: a request escapes the empty choice's label and nothing else.
+
+    rows are (value, label) pairs of strings and html their options joined, none of them selected.
+    """
+
+    def __init__(self, empty_label: str, rows: tuple[tuple[str, str], ...] = (), html: str = "") -> None:
+        self.empty_label = empty_label
+        self.rows = rows
+        self.html = html
+
+    def __iter__(self):
+        yield "", self.empty_label
+        yield from self.rows
+
+    def add(self, value, label: str) -> None:
+        self.rows = (*self.rows, (str(value), label))
+        self.html += format_html('<option value="{}">{}</option>', value, label)
+
+    def render(self, selected: set[str]) -> str:
+        html = self.html
+        for value in selected - {""}:
+            plain = f'<option value="{escape(value)}">'
+            html = html.replace(plain, f"{plain[:-1]} selected>", 1)
+        empty = '<option value="" selected>{}</option>' if "" in selected else '<option value="">{}</option>'
+        return format_html(empty, self.empty_label) + mark_safe(html)  # noqa: S308 - rendered by format_html
+
+
+def render_options(rows) -> str:
+    """The <option>s of rows, none selected: what RenderedChoices stores."""
+    return "".join(format_html('<option value="{}">{}</option>', value, label) for value, label in rows)
+
+
 class PlainSelect(forms.Select):
     """A <select> built in Python. Django renders each <option> through a template include, which costs
     tens of milliseconds for the hundreds of organizations and subjects of a filter form."""
 
     def render(self, name, value, attrs=None, renderer=None):
         selected = set(self.format_value(value))
-        options = [
-            format_html('<option value="{}" selected>{}</option>', option, label)
-            if str(option) in selected
-            else format_html('<option value="{}">{}</option>', option, label)
-            for option, label in self.choices
-        ]
+        if isinstance(self.choices, RenderedChoices):
+            options = self.choices.render(selected)
+        else:
+            options = format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                ((option, " selected" if str(option) in selected else "", label) for option, label in self.choices),
+            )
         return format_html(
-            '<select name="{}"{}>{}</select>',
-            name,
-            flatatt(self.build_attrs(self.attrs, attrs)),
-            format_html_join("", "{}", ((option,) for option in options)),
+            '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
         )
 
 
@@ -87,32 +132,61 @@ class IdChoiceField(forms.ModelChoiceField):
         return super().to_python(value)
 
 
-class OrganizationChoiceField(IdChoiceField):
-    def label_from_instance(self, obj: Organization) -> str:
-        return INDENT * obj.level + obj.name
+class IdChoiceFilter(django_filters.ModelChoiceFilter):
+    """Validates against its queryset (one query for the chosen row); ItemFilter gives the select its options."""
+
+    field_class = IdChoiceField
 
 
-class SubjectChoiceField(IdChoiceField):
-    def label_from_instance(self, obj: Subject) -> str:
-        # The catalog notation, 一级\二级: "其他" alone would be ambiguous under twenty parents.
-        return f"{obj.parent.name}\\{obj.name}" if obj.parent_id else obj.name
+# The options of the long selects, as (value, label) strings from values_list: no model instances.
 
 
-class CategoryChoiceField(IdChoiceField):
-    def label_from_instance(self, obj: Category) -> str:
-        return INDENT * max(obj.level - 1, 0) + obj.name
+def organization_rows() -> tuple[tuple[str, str], ...]:
+    rows = Organization.objects.filter(is_active=True).order_by("tree_id", "lft").values_list("pk", "level", "name")
+    return tuple((str(pk), INDENT * level + name) for pk, level, name in rows)
 
 
-class OrganizationFilter(django_filters.ModelChoiceFilter):
-    field_class = OrganizationChoiceField
+def subject_rows() -> tuple[tuple[str, str], ...]:
+    rows = list(Subject.objects.order_by("tree_id", "lft").values_list("pk", "parent_id", "name"))
+    names = {pk: name for pk, _, name in rows}
+    # The catalog notation, 一级\二级: "其他" alone would be ambiguous under twenty parents.
+    return tuple((str(pk), f"{names[parent]}\\{name}" if parent else name) for pk, parent, name in rows)
 
 
-class SubjectFilter(django_filters.ModelChoiceFilter):
-    field_class = SubjectChoiceField
+def category_rows(organization_id: int) -> tuple[tuple[str, str], ...]:
+    rows = (
+        Category.objects.filter(organization_id=organization_id, is_active=True)
+        .exclude(kind=Category.Kind.ROOT)
+        .order_by("tree_id", "lft")
+        .values_list("pk", "level", "name")
+    )
+    return tuple((str(pk), INDENT * max(level - 1, 0) + name) for pk, level, name in rows)
 
 
-class CategoryFilter(django_filters.ModelChoiceFilter):
-    field_class = CategoryChoiceField
+def option_lists(builders: dict[str, Callable[[], tuple]]) -> dict[str, tuple[tuple, str]]:
+    """Each named list's rows and rendered <option>s, built once per catalog generation.
+
+    One round trip to the shared cache reads the generation and every list; a list built in an older
+    generation (an organization, column or subject has changed since) is rebuilt from the database and
+    stored. The generation is read before the database, as for the page cache, so a list built from a
+    state that a commit then changes is stored under a generation that the commit has already left.
+    """
+    keys = {name: OPTIONS_KEY + name for name in builders}
+    found = cache.get_many([catalog_cache.GENERATION_KEY, *keys.values()])
+    current = found.get(catalog_cache.GENERATION_KEY) or catalog_cache.generation()
+    lists, fresh = {}, {}
+    for name, key in keys.items():
+        entry = found.get(key)
+        if entry is not None and entry[0] == current:
+            lists[name] = entry[1], entry[2]
+            continue
+        rows = builders[name]()
+        lists[name] = rows, render_options(rows)
+        if rows:  # an unknown organization's empty column list is not worth an entry
+            fresh[key] = (current, *lists[name])
+    if fresh:
+        cache.set_many(fresh, OPTIONS_TIMEOUT)
+    return lists
 
 
 class YearFilter(django_filters.Filter):
@@ -141,7 +215,7 @@ def _date_errors(what: str) -> dict:
 
 
 class ItemFilter(django_filters.FilterSet):
-    organization = OrganizationFilter(
+    organization = IdChoiceFilter(
         label="发布机构",
         queryset=Organization.objects.filter(is_active=True).order_by("tree_id", "lft"),
         empty_label="全部机构",
@@ -150,7 +224,7 @@ class ItemFilter(django_filters.FilterSet):
         error_messages=_model_errors("发布机构"),
         help_text="含下属机构发布的信息。",
     )
-    category = CategoryFilter(
+    category = IdChoiceFilter(
         label="公开目录栏目",
         queryset=Category.objects.filter(is_active=True).exclude(kind=Category.Kind.ROOT),
         empty_label="全部栏目",
@@ -158,9 +232,9 @@ class ItemFilter(django_filters.FilterSet):
         widget=PlainSelect,
         error_messages=_model_errors("栏目"),
     )
-    subject = SubjectFilter(
+    subject = IdChoiceFilter(
         label="主题分类",
-        queryset=Subject.objects.select_related("parent").order_by("tree_id", "lft"),
+        queryset=Subject.objects.select_related("parent"),
         empty_label="全部主题",
         method="filter_subject",
         widget=PlainSelect,
@@ -243,36 +317,43 @@ class ItemFilter(django_filters.FilterSet):
     @property
     def form(self):
         form = super().form
-        if "category" in self.filters and not getattr(form, "_category_choices_set", False):
-            self._narrow_category_choices(form)
-            form._category_choices_set = True
+        if not getattr(form, "_options_set", False):
+            self._set_options(form)
+            form._options_set = True
         return form
 
-    def _narrow_category_choices(self, form) -> None:
-        """Offer the columns of the chosen organization only (every organization has its own 公开目录).
+    def _set_options(self, form) -> None:
+        """Give the organization, subject and column selects their options (see option_lists).
 
-        Validation still accepts any column, so a bookmarked ?category= link keeps working.
+        The column select offers the chosen organization's columns only (every organization has its own
+        公开目录). Validation still accepts any column, so a bookmarked ?category= link keeps working.
         """
-        field = form.fields["category"]
-        organization_id = (self.data or {}).get("organization", "")
-        categories = []
-        if is_id(organization_id):
-            categories = list(
-                Category.objects.filter(organization_id=organization_id, is_active=True)
-                .exclude(kind=Category.Kind.ROOT)
-                .order_by("tree_id", "lft")
-            )
-        if categories:
-            field.widget.choices = [("", "全部栏目")] + [(c.pk, field.label_from_instance(c)) for c in categories]
-            field.help_text = ""
-        else:
-            field.widget.choices = [("", "全部栏目")]
-            field.help_text = "先选择发布机构并点击“筛选”，再按该机构的栏目筛选。"
+        data = self.data or {}
+        builders: dict[str, Callable[[], tuple]] = {}
+        if "organization" in form.fields:
+            builders["organizations"] = organization_rows
+        if "subject" in form.fields:
+            builders["subjects"] = subject_rows
+        organization_id = str(data.get("organization", ""))
+        columns = f"categories:{int(organization_id)}" if is_id(organization_id) else ""
+        if columns and "category" in form.fields:
+            builders[columns] = partial(category_rows, int(organization_id))
+        lists = option_lists(builders)
+        for name, key in (("organization", "organizations"), ("subject", "subjects")):
+            if key in lists:
+                field = form.fields[name]
+                field.widget.choices = RenderedChoices(field.empty_label, *lists[key])
+        if "category" in form.fields:
+            self._narrow_category_choices(form.fields["category"], *lists.get(columns, ((), "")))
+
+    def _narrow_category_choices(self, field, rows: tuple[tuple[str, str], ...], html: str) -> None:
+        field.widget.choices = choices = RenderedChoices(field.empty_label, rows, html)
+        field.help_text = "" if rows else "先选择发布机构并点击“筛选”，再按该机构的栏目筛选。"
         selected = str((self.data or {}).get("category", ""))
-        if is_id(selected) and all(str(value) != selected for value, _ in field.widget.choices):
-            chosen = Category.objects.filter(pk=selected).first()
+        if is_id(selected) and all(value != selected for value, _ in rows):
+            chosen = Category.objects.filter(pk=selected).values_list("pk", "name").first()
             if chosen is not None:
-                field.widget.choices.append((chosen.pk, chosen.name))
+                choices.add(*chosen)
 
     @property
     def active(self) -> bool:
