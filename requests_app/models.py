@@ -679,3 +679,11 @@ class LegalCase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.case_number or self.filed_on}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.info_request_id and self.organization_id and self.info_request.organization_id != self.organization_id:
+            raise ValidationError({"info_request": "所选申请不是该机关受理的申请。"})
+        if self.filed_on and self.filed_on > timezone.localdate():
+            raise ValidationError({"filed_on": "立案日期不能晚于今天。"})

@@ -19,8 +19,10 @@ from catalog.subjects import seed_subjects
 from disclosure_site import audit
 from disclosure_site.calendar_data import seed_from_package
 from disclosure_site.models import AuditEvent, CalendarDay, CalendarYear, Membership, Organization, Role
+from requests_app.models import Consultation, InfoRequest, LegalCase, Letter
 from tests.catalog.factories import GuideFactory, ItemFactory
 from tests.factories import MembershipFactory, UserFactory
+from tests.requests_app.factories import InfoRequestFactory
 
 
 def _calendar_year(county):
@@ -51,6 +53,17 @@ def _education_revision(county):
     return publishing.propose_revision(item, {"summary": "教育局的修改稿"}, by=author)
 
 
+def _education_letter(county):
+    info_request = InfoRequestFactory(organization=county.education)
+    return Letter.objects.create(
+        info_request=info_request, kind="reply", title="答复书", recipient="申请人", body="正文"
+    )
+
+
+def _education_case(county):
+    return LegalCase.objects.create(organization=county.education, kind="reconsideration", filed_on=dt.date(2026, 5, 6))
+
+
 RECORDS = {
     Subject: _subject,
     Category: lambda county: Category.objects.get(organization=county.education, code="0307"),
@@ -65,6 +78,10 @@ RECORDS = {
     Group: lambda county: Group.objects.create(name="教育局工作组"),
     CalendarYear: _calendar_year,
     CalendarDay: _calendar_day,
+    InfoRequest: lambda county: InfoRequestFactory(organization=county.education),
+    Letter: _education_letter,
+    Consultation: lambda county: Consultation.objects.create(organization=county.education, channel="phone"),
+    LegalCase: _education_case,
 }
 
 

@@ -1,0 +1,191 @@
+"""The back office of applications: registering for the applicant, the workflow steps, lists without
+personal data, and scoping to the staff member's organizations."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from disclosure_site.calendar_data import seed_from_package
+from disclosure_site.checkdigits import make_resident_id
+from requests_app.models import EventKind, InfoRequest, Status
+
+from .factories import InfoRequestFactory, noon, on_day, registered
+
+D = dt.date
+ID_NUMBER = make_resident_id("330122", "19850304", "123")
+
+
+@pytest.fixture
+def calendar(db):
+    seed_from_package({2025, 2026})
+
+
+def _registration(county, **overrides):
+    data = {
+        "organization": county.finance.pk,
+        "channel": "letter",
+        "submitted_at_0": "2026-03-04",
+        "submitted_at_1": "09:30",
+        "received_on": "2026-03-06",
+        "applicant_type": "natural",
+        "applicant_name": "张三",
+        "id_type": "resident_id",
+        "id_number": ID_NUMBER,
+        "phone": "13912345678",
+        "address": "测试县人民路3号",
+        "postcode": "311500",
+        "description": "请提供2025年县财政局三公经费决算明细",
+        "wanted_form": "paper",
+        "delivery": "post",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_clerk_registers_a_letter_application_and_gets_the_query_code(client, calendar, county, clerk):
+    client.force_login(clerk)
+    with on_day(D(2026, 3, 6)):
+        response = client.post("/admin/requests_app/inforequest/add/", _registration(county), follow=True)
+    assert response.status_code == 200
+    application = InfoRequest.objects.get()
+    assert application.status == Status.PROCESSING
+    assert application.received_on == D(2026, 3, 6)
+    assert application.due_on == D(2026, 4, 3)
+    assert application.registered_by == clerk
+    code = re.search(r"查询码 ([0-9A-Z]{10})", response.content.decode()).group(1)
+    assert application.check_query_code(code)
+    assert list(application.events.values_list("kind", flat=True)) == [EventKind.REGISTERED, EventKind.RECEIVED]
+
+
+def test_registration_with_a_bad_id_number_writes_nothing(client, calendar, county, clerk):
+    client.force_login(clerk)
+    bad = ID_NUMBER[:-1] + ("0" if ID_NUMBER[-1] != "0" else "1")
+    with on_day(D(2026, 3, 6)):
+        response = client.post("/admin/requests_app/inforequest/add/", _registration(county, id_number=bad))
+    assert response.status_code == 200
+    assert "居民身份证号码校验位不符" in response.content.decode()
+    assert not InfoRequest.objects.exists()
+
+
+def test_received_before_submitted_is_refused(client, calendar, county, clerk):
+    client.force_login(clerk)
+    with on_day(D(2026, 3, 6)):
+        response = client.post("/admin/requests_app/inforequest/add/", _registration(county, received_on="2026-03-03"))
+    assert "收到日期不能早于提交日期" in response.content.decode()
+    assert not InfoRequest.objects.exists()
+
+
+def test_letter_application_needs_a_received_date(client, calendar, county, clerk):
+    client.force_login(clerk)
+    with on_day(D(2026, 3, 6)):
+        response = client.post("/admin/requests_app/inforequest/add/", _registration(county, received_on=""))
+    assert "信函申请须填写收到日期" in response.content.decode()
+    assert not InfoRequest.objects.exists()
+
+
+def test_clerk_cannot_register_for_another_organization(client, calendar, county, outsider):
+    client.force_login(outsider)
+    with on_day(D(2026, 3, 6)):
+        response = client.post("/admin/requests_app/inforequest/add/", _registration(county))
+    assert response.status_code == 200
+    assert "选择一个有效的选项" in response.content.decode()
+    assert not InfoRequest.objects.exists()
+
+
+def test_confirm_receipt_step_starts_the_clock(client, calendar, county, clerk):
+    application = registered(county.finance, by=clerk, received_on=None, channel="email", submitted_on=D(2026, 3, 5))
+    client.force_login(clerk)
+    url = f"/admin/requests_app/inforequest/{application.pk}/step/confirm/"
+    with on_day(D(2026, 3, 6)):
+        assert client.get(url).status_code == 200
+        response = client.post(url, {"on": "2026-03-06"})
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == Status.PROCESSING and application.due_on == D(2026, 4, 3)
+
+
+def test_step_not_allowed_in_the_current_state_is_explained(client, calendar, county, clerk):
+    application = registered(county.finance, by=clerk, received_on=D(2026, 3, 6))
+    client.force_login(clerk)
+    with on_day(D(2026, 3, 9)):
+        response = client.post(
+            f"/admin/requests_app/inforequest/{application.pk}/step/correction_received/", {"on": "2026-03-09"}
+        )
+    assert "不能收到补正" in response.content.decode()
+    application.refresh_from_db()
+    assert application.status == Status.PROCESSING
+
+
+def test_correction_step_with_a_late_notice_shows_the_rule(client, calendar, county, clerk):
+    application = registered(county.finance, by=clerk, received_on=D(2026, 3, 6))
+    client.force_login(clerk)
+    with on_day(D(2026, 3, 18)):
+        response = client.post(
+            f"/admin/requests_app/inforequest/{application.pk}/step/correction/",
+            {"what": "请写明文件名称", "on": "2026-03-18"},
+        )
+    assert response.status_code == 200
+    assert "7个工作日内" in response.content.decode()
+    application.refresh_from_db()
+    assert application.status == Status.PROCESSING
+
+
+def test_extension_step_is_for_the_head_only(client, calendar, county, clerk, head):
+    application = registered(county.finance, by=clerk, received_on=D(2026, 3, 6))
+    url = f"/admin/requests_app/inforequest/{application.pk}/step/extend/"
+    client.force_login(clerk)
+    with on_day(D(2026, 3, 20)):
+        response = client.post(url, {"days": 20, "reason": "需要调档", "on": "2026-03-20"})
+    assert "机关负责人" in response.content.decode()
+    client.force_login(head)
+    with on_day(D(2026, 3, 20)):
+        response = client.post(url, {"days": 20, "reason": "需要调档", "on": "2026-03-20"})
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.due_on == D(2026, 5, 7)
+
+
+def test_outsider_cannot_run_a_step_on_another_organizations_application(client, calendar, county, clerk, outsider):
+    application = registered(county.finance, by=clerk, received_on=D(2026, 3, 6))
+    client.force_login(outsider)
+    with on_day(D(2026, 3, 9)):
+        response = client.post(
+            f"/admin/requests_app/inforequest/{application.pk}/step/withdraw/", {"note": "撤回", "on": "2026-03-09"}
+        )
+    assert response.status_code == 404
+    application.refresh_from_db()
+    assert application.status == Status.PROCESSING
+
+
+def test_list_shows_no_personal_data_and_constant_queries(client, calendar, county, clerk):
+    client.force_login(clerk)
+    InfoRequestFactory(organization=county.finance, id_number=ID_NUMBER, phone="13912345678", address="秘密路9号")
+    client.get("/admin/requests_app/inforequest/")
+    with CaptureQueriesContext(connection) as few:
+        response = client.get("/admin/requests_app/inforequest/")
+    body = response.content.decode()
+    assert ID_NUMBER not in body and "13912345678" not in body and "秘密路9号" not in body
+    InfoRequestFactory.create_batch(20, organization=county.finance)
+    with CaptureQueriesContext(connection) as many:
+        client.get("/admin/requests_app/inforequest/")
+    assert len(many) == len(few)
+
+
+def test_overdue_filter_lists_only_late_open_applications(client, calendar, county, clerk):
+    late = registered(county.finance, by=clerk, received_on=D(2026, 3, 6))  # due 2026-04-03
+    on_time = registered(county.finance, by=clerk, received_on=D(2026, 3, 30))
+    client.force_login(clerk)
+    with on_day(D(2026, 4, 7)):
+        body = client.get("/admin/requests_app/inforequest/?clock=overdue").content.decode()
+    assert late.number in body and on_time.number not in body
+
+
+def test_applications_are_never_deleted(client, calendar, county, head):
+    application = InfoRequestFactory(organization=county.finance, submitted_at=noon(D(2026, 3, 2)))
+    client.force_login(head)
+    response = client.post(f"/admin/requests_app/inforequest/{application.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert InfoRequest.objects.filter(pk=application.pk).exists()
