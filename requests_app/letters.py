@@ -36,6 +36,7 @@ from .models import (
     LetterStatus,
     Outcome,
 )
+from .workflow import NotAllowed
 
 STAFF_ROLES = {Role.CLERK, Role.REVIEWER, Role.HEAD}
 APPROVER_ROLES = {Role.REVIEWER}
@@ -53,6 +54,14 @@ TITLES: dict[str, str] = {
     LetterKind.CONSULTATION: "政府信息公开征求第三方意见函",
     LetterKind.FEE_NOTICE: "政府信息公开信息处理费收费通知书",
     LetterKind.RECEIPT: "政府信息公开申请登记回执",
+}
+
+CLOSING: dict[str, str] = {
+    LetterKind.REPLY: "特此答复。",
+    LetterKind.CORRECTION_NOTICE: "特此告知。",
+    LetterKind.EXTENSION_NOTICE: "特此告知。",
+    LetterKind.CONSULTATION: "特此函询。",
+    LetterKind.FEE_NOTICE: "特此通知。",
 }
 
 # Letters to the applicant that decide something the applicant may challenge, and what each calls itself
@@ -252,6 +261,11 @@ def _received(info_request: InfoRequest) -> str:
     )
 
 
+def _lines(text: str) -> list[str]:
+    """The handler's text as paragraphs: each non-empty line one paragraph."""
+    return [line.strip() for line in text.replace("\r", "\n").split("\n") if line.strip()]
+
+
 def _last_event(info_request: InfoRequest, kind: str):
     return info_request.events.filter(kind=kind).order_by("-at", "-id").first()
 
@@ -262,7 +276,7 @@ def _last_event(info_request: InfoRequest, kind: str):
 def _reply_body(info_request: InfoRequest, outcome: Outcome, details: str) -> list[str]:
     body = [_received(info_request) + "现答复如下：", REPLY_TEXT[outcome]]
     if details.strip():
-        body.append(details.strip())
+        body.extend(_lines(details))
     elif outcome in DETAILS_NEEDED:
         body.append(_fill(DETAILS_NEEDED[outcome]))
     if outcome in (Outcome.DISCLOSED, Outcome.PARTIAL):
@@ -270,23 +284,21 @@ def _reply_body(info_request: InfoRequest, outcome: Outcome, details: str) -> li
             f"根据{REGULATION}第四十条的规定，本机关按照您要求的{info_request.get_wanted_form_display()}形式，"
             f"以{info_request.get_delivery_display()}方式向您提供。"
         )
-    body.append("特此答复。")
     return body
 
 
 def _correction_body(info_request: InfoRequest, details: str, due_on: dt.date | None, on: dt.date) -> list[str]:
     event = _last_event(info_request, EventKind.CORRECTION_REQUESTED)
-    what = details.strip() or (event.note if event else "") or _fill("需要补正的事项")
+    what = _lines(details) or _lines(event.note if event else "") or [_fill("需要补正的事项")]
     due_on = due_on or (event.due_on if event else None)
     if due_on is None:
         due_on = add_working_days(event.on if event else on, deadlines.DEFAULT_CORRECTION_PERIOD)
     return [
         f"本机关于{cn_date(info_request.received_on)}收到您提出的政府信息公开申请（申请编号：{info_request.number}）。"
         f"经审查，您的申请内容不明确。根据{REGULATION}第三十条的规定，现一次性告知您需要补正的事项如下：",
-        what,
+        *what,
         f"请您于{cn_date(due_on)}前将补正后的申请提交本机关。答复期限自本机关收到补正后的申请之日起重新计算。"
         "无正当理由逾期不补正的，视为放弃申请，本机关不再处理该政府信息公开申请。",
-        "特此告知。",
     ]
 
 
@@ -302,13 +314,12 @@ def _extension_body(info_request: InfoRequest, details: str, days: int) -> list[
     else:
         new_due = clock.due if extended else add_working_days(clock.due, days)
         until = f"，本机关将于{cn_date(new_due)}前作出答复"
-    reason = details.strip() or _fill("延长答复期限的理由")
+    reason = " ".join(_lines(details)).rstrip("。") or _fill("延长答复期限的理由")
     return [
         f"本机关于{cn_date(info_request.received_on)}收到您提出的政府信息公开申请（申请编号：{info_request.number}）。"
         f"因{reason}，本机关不能在收到申请之日起20个工作日内作出答复。",
         f"根据{REGULATION}第三十三条第二款的规定，经本机关政府信息公开工作机构负责人同意，"
         f"答复期限延长{days}个工作日{until}。征求第三方或者其他机关意见所需时间不计算在答复期限内。",
-        "特此告知。",
     ]
 
 
@@ -316,17 +327,16 @@ def _consultation_body(info_request: InfoRequest, details: str, due_on: dt.date 
     # Goes to the third party: the applicant's identity is not disclosed to it.
     event = _last_event(info_request, EventKind.CONSULTATION_STARTED)
     due_on = due_on or (event.due_on if event else None) or add_working_days(on, deadlines.THIRD_PARTY_WORKING_DAYS)
-    information = details.strip() or " ".join(info_request.description.split())
+    information = _lines(details) or [" ".join(info_request.description.split())]
     return [
         f"本机关于{cn_date(info_request.received_on)}收到一份政府信息公开申请（申请编号：{info_request.number}），"
         "申请公开的政府信息涉及贵方，公开后可能损害贵方的合法权益。"
         f"根据{REGULATION}第三十二条的规定，现书面征求贵方意见。所涉政府信息：",
-        information,
+        *information,
         f"请贵方自收到本函之日起15个工作日内（{cn_date(due_on)}前）向本机关提出书面意见，并说明理由。"
         "逾期未提出意见的，由本机关依照条例的规定决定是否公开。"
         "贵方不同意公开且有合理理由的，本机关不予公开；本机关认为不公开可能对公共利益造成重大影响的，可以决定予以公开，"
         "并将决定公开的政府信息内容和理由书面告知贵方。",
-        "特此函询。",
     ]
 
 
@@ -356,13 +366,12 @@ def _fee_body(info_request: InfoRequest, details: str, method: str, pages: int |
     return [
         f"本机关于{cn_date(info_request.received_on)}收到您提出的政府信息公开申请（申请编号：{info_request.number}）。"
         f"根据{REGULATION}第四十二条和{FEE_RULES}的规定，您的申请需要缴纳信息处理费。",
-        f"计收方式和标准：{basis}。\n收费金额：人民币{amount}元。",
+        f"计收方式和标准：{basis}。收费金额：人民币{amount}元。",
         f"请您自收到本通知书次日起20个工作日内（{cn_date(due_on)}前）缴纳。缴费方式："
-        f"{details.strip() or _fill('缴费方式（缴款渠道、账户或缴款码）')}。"
+        f"{' '.join(_lines(details)).rstrip('。') or _fill('缴费方式（缴款渠道、账户或缴款码）')}。"
         "信息处理费属于政府非税收入，本机关出具财政票据。",
         "逾期未缴纳的，视为放弃申请，本机关不再处理该政府信息公开申请。"
         "自发出本通知书至收到您缴纳的费用期间，不计算在答复期限内。",
-        "特此通知。",
     ]
 
 
@@ -386,7 +395,7 @@ def _receipt_body(info_request: InfoRequest) -> list[str]:
 def _require_role(user, organization: Organization, roles: set[str], what: str) -> None:
     if not scoping.has_role(user, organization, roles):
         names = "、".join(Role(r).label for r in sorted(roles))
-        raise DomainError(f"只有{organization}的{names}可以{what}。")
+        raise NotAllowed(f"只有{organization}的{names}可以{what}。")
 
 
 @transaction.atomic
@@ -452,6 +461,8 @@ def draft(
         addressee = recipient.strip() or info_request.applicant_name
     if kind in REMEDY_SUBJECT:
         body.append(remedies(organization, REMEDY_SUBJECT[kind]))
+    if kind in CLOSING:
+        body.append(CLOSING[kind])
     if contact := _contact(organization):
         body.append(contact)
 
@@ -578,9 +589,11 @@ def render_pdf(letter: Letter) -> bytes:
     """The letter as an A4 PDF with the organization as letterhead, Noto CJK fonts embedded; a draft
     carries a 草稿 watermark on every page."""
     from weasyprint import HTML  # heavy import, only where a PDF is made
+    from weasyprint.urls import URLFetcher
 
     html = render_to_string("requests_app/letters/letter.html", _content(letter))
-    return HTML(string=html).write_pdf()
+    # The template links nothing and citizen text is escaped; no URL may be fetched all the same.
+    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf()
 
 
 DOCX_FONT = "宋体"  # the East-Asian body font every Chinese Word and WPS installation has

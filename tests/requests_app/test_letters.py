@@ -387,6 +387,17 @@ def test_pdf_is_a_real_pdf_with_chinese_text(application, clerk, reviewer):
     assert "草稿" not in text
 
 
+def test_citizen_text_is_printed_as_text_not_markup(calendar, county, clerk):
+    application = registered(
+        county.finance,
+        by=clerk,
+        received_on=RECEIVED,
+        description='<img src="http://127.0.0.1:9/x.png">请公开预算',
+    )
+    text = pdf_text(letters.render_pdf(reply_letter(application, clerk)))
+    assert '<imgsrc="http://127.0.0.1:9/x.png">' in "".join(text.split())
+
+
 def test_draft_pdf_carries_the_draft_watermark(application, clerk):
     letter = reply_letter(application, clerk)
     assert "草稿" in pdf_text(letters.render_pdf(letter))
