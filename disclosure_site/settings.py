@@ -131,6 +131,32 @@ STORAGES = {
     },
 }
 
+# On-request disclosure (requests_app/ratelimit.py): counters live in the cache above, so with Redis
+# every app server sees the same counts. Past REQUEST_RATE_LIMIT stored applications from one address
+# in REQUEST_RATE_WINDOW seconds, the form asks an arithmetic question instead of refusing.
+# A status lookup is refused for REQUEST_LOOKUP_WINDOW seconds after REQUEST_LOOKUP_LIMIT_PER_IP wrong
+# answers from one address, or REQUEST_LOOKUP_LIMIT_PER_NUMBER wrong answers for one application number.
+REQUEST_RATE_LIMIT = env_int("REQUEST_RATE_LIMIT", 5)
+REQUEST_RATE_WINDOW = env_int("REQUEST_RATE_WINDOW", 60 * 60)
+REQUEST_LOOKUP_LIMIT_PER_IP = env_int("REQUEST_LOOKUP_LIMIT_PER_IP", 20)
+REQUEST_LOOKUP_LIMIT_PER_NUMBER = env_int("REQUEST_LOOKUP_LIMIT_PER_NUMBER", 5)
+REQUEST_LOOKUP_WINDOW = env_int("REQUEST_LOOKUP_WINDOW", 15 * 60)
+for _name in (
+    "REQUEST_RATE_LIMIT",
+    "REQUEST_RATE_WINDOW",
+    "REQUEST_LOOKUP_LIMIT_PER_IP",
+    "REQUEST_LOOKUP_LIMIT_PER_NUMBER",
+    "REQUEST_LOOKUP_WINDOW",
+):
+    if globals()[_name] <= 0:
+        raise ImproperlyConfigured(f"Environment variable {_name} must be a positive integer.")
+# How many proxies (nginx, a load balancer) append to X-Forwarded-For in front of the app servers; 0 when
+# gunicorn faces the visitors. The rate limits count the address that many entries from the right: with
+# the wrong number, every visitor shares the proxy's address (too many) or can forge their own (too few).
+RATE_LIMIT_PROXY_COUNT = env_int("RATE_LIMIT_PROXY_COUNT", 0)
+if RATE_LIMIT_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("Environment variable RATE_LIMIT_PROXY_COUNT must be 0 or a positive integer.")
+
 # Name shown in the public header when no organization has been created yet.
 SITE_NAME = env_str("SITE_NAME", "政府信息公开")
 
@@ -150,6 +176,9 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+# Server-error reports never show applicants' personal data (POST values, frame variables).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "disclosure_site.reporting.PersonalDataFilter"
 
 LOGGING = {
     "version": 1,

@@ -521,19 +521,26 @@ class LetterAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return self._allowed(request, STAFF, obj)
 
     def get_readonly_fields(self, request, obj=None):
-        fixed = ("info_request", "kind", "outcome", "status", "drafted_by", "approved_by", "approved_at", "sent_on")
+        fixed = (
+            "info_request",
+            "kind",
+            "outcome",
+            "reference",
+            "status",
+            "drafted_by",
+            "approved_by",
+            "approved_at",
+            "sent_on",
+        )
         if obj is not None and obj.status != LetterStatus.DRAFT:
-            return (*fixed, "reference", "recipient", "title", "body")
+            return (*fixed, "recipient", "title", "body")
         return fixed
 
     def save_model(self, request, obj, form, change):
         from . import letters
 
-        letters.edit(obj, by=request.user, title=form.cleaned_data["title"], body=form.cleaned_data["body"])
-        Letter.objects.filter(pk=obj.pk).update(
-            reference=form.cleaned_data.get("reference", obj.reference),
-            recipient=form.cleaned_data.get("recipient", obj.recipient),
-        )
+        data = form.cleaned_data
+        letters.edit(obj, by=request.user, title=data["title"], body=data["body"], recipient=data.get("recipient"))
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

@@ -189,3 +189,57 @@ def test_applications_are_never_deleted(client, calendar, county, head):
     response = client.post(f"/admin/requests_app/inforequest/{application.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert InfoRequest.objects.filter(pk=application.pk).exists()
+
+
+def test_reply_through_the_admin_needs_an_approved_letter(client, calendar, county, clerk, reviewer):
+    application = registered(county.finance, by=clerk, received_on=D(2026, 3, 6))
+    client.force_login(clerk)
+    with on_day(D(2026, 3, 20)):
+        response = client.post(
+            f"/admin/requests_app/inforequest/{application.pk}/step/draft_letter/",
+            {"kind": "reply", "outcome": "1", "details": "相关文件随本答复书一并提供。"},
+        )
+        letter_url = response.url
+        assert "/admin/requests_app/letter/" in letter_url
+        letter = application.letters.get()
+        # No approved letter yet: the reply step offers none and refuses.
+        refused = client.post(
+            f"/admin/requests_app/inforequest/{application.pk}/step/reply/",
+            {"outcome": "1", "on": "2026-03-20", "letter": letter.pk},
+        )
+        assert "选择一个有效的选项" in refused.content.decode()
+        # The drafter cannot approve; the reviewer can.
+        client.post(f"/admin/requests_app/letter/{letter.pk}/approve/")
+        letter.refresh_from_db()
+        assert letter.status == "draft"
+        client.force_login(reviewer)
+        client.post(f"/admin/requests_app/letter/{letter.pk}/approve/")
+        letter.refresh_from_db()
+        assert letter.status == "approved"
+        pdf = client.get(f"/admin/requests_app/letter/{letter.pk}/file.pdf")
+        assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+        client.force_login(clerk)
+        done = client.post(
+            f"/admin/requests_app/inforequest/{application.pk}/step/reply/",
+            {"outcome": "1", "on": "2026-03-20", "letter": letter.pk},
+        )
+    assert done.status_code == 302
+    application.refresh_from_db()
+    letter.refresh_from_db()
+    assert application.status == Status.ANSWERED and application.outcome == "1"
+    assert application.ended_on == D(2026, 3, 20)
+    assert letter.status == "sent" and letter.sent_on == D(2026, 3, 20)
+
+
+def test_outsider_cannot_download_another_organizations_letter(client, calendar, county, clerk, outsider):
+    application = registered(county.finance, by=clerk, received_on=D(2026, 3, 6))
+    client.force_login(clerk)
+    with on_day(D(2026, 3, 20)):
+        client.post(
+            f"/admin/requests_app/inforequest/{application.pk}/step/draft_letter/",
+            {"kind": "correction_notice", "details": "请写明文件名称"},
+        )
+    letter = application.letters.get()
+    client.force_login(outsider)
+    assert client.get(f"/admin/requests_app/letter/{letter.pk}/file.pdf").status_code == 404
+    assert client.post(f"/admin/requests_app/letter/{letter.pk}/approve/").status_code == 404
