@@ -147,7 +147,7 @@ def _report(name: str, times: list[float]) -> None:
     print(f"{name:<34} n={len(times):<4} median {statistics.median(times):6.1f} ms   p95 {p95:6.1f} ms")
 
 
-def pages(samples: int) -> None:
+def pages(samples: int, root_name: str = "基准测试县人民政府") -> None:
     _require_postgres()
     from django.conf import settings
     from django.test import Client
@@ -156,10 +156,10 @@ def pages(samples: int) -> None:
     rng = random.Random(2)  # noqa: S311
     client = Client()
     max_pk = Item.objects.order_by("-pk").values_list("pk", flat=True).first()
-    orgs = list(Organization.objects.filter(parent__name="基准测试县人民政府").values_list("pk", flat=True))
+    orgs = list(Organization.objects.filter(parent__name=root_name).values_list("pk", flat=True))
     cats = list(Category.objects.filter(organization_id__in=orgs, level=2).values_list("organization_id", "pk"))
     subjects = list(Subject.objects.filter(level=1).values_list("pk", flat=True))
-    root = Organization.objects.get(name="基准测试县人民政府").pk
+    root = Organization.objects.get(name=root_name).pk
     item_urls = [f"/items/{rng.randint(1, max_pk)}/" for _ in range(samples)]
     _time(client, item_urls[:10])  # warm up
     _report("item page", _time(client, item_urls))
@@ -186,11 +186,16 @@ def main() -> None:
     gen.add_argument("--orgs", type=int, default=200)
     pg = sub.add_parser("pages")
     pg.add_argument("--samples", type=int, default=200)
+    pg.add_argument(
+        "--root",
+        default="基准测试县人民政府",
+        help="the generated government (bench/search.py's corpus: 检索基准县人民政府, same size, longer bodies)",
+    )
     args = parser.parse_args()
     if args.command == "generate":
         generate(args.items, args.orgs)
     else:
-        pages(args.samples)
+        pages(args.samples, args.root)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,6 +30,7 @@ from .models import (
     REPLY_OUTCOMES,
     Channel,
     ConsultationParty,
+    Delivery,
     EventKind,
     Fee,
     FeeMethod,
@@ -38,6 +39,7 @@ from .models import (
     LetterKind,
     LetterStatus,
     Outcome,
+    RequestDocument,
     RequestEvent,
     RequestSequence,
     Status,
@@ -151,23 +153,43 @@ def _move(info_request: InfoRequest, to: str, *, fields: Iterable[str] = ()) -> 
     return before
 
 
-def _mail_applicant(info_request: InfoRequest, subject: str, lines: list[str]) -> None:
-    """E-mail the applicant after the transaction commits, if they gave an address. A mail failure is
-    logged (without personal data) and never undoes the recorded step."""
+def _mail_applicant(
+    info_request: InfoRequest, subject: str, lines: list[str], *, with_reply_files: bool = False
+) -> None:
+    """E-mail the applicant after the transaction commits, if they gave an address. With with_reply_files
+    (a reply delivered by e-mail, 条例 第四十条), the sent letters and the documents provided to the
+    applicant are attached, read when the mail is sent, after everything the step stored has committed.
+    A mail failure is logged (without personal data) and never undoes the recorded step."""
     if not info_request.email:
         return
-    address, number = info_request.email, info_request.number
+    address, number, pk = info_request.email, info_request.number, info_request.pk
     body = "\n".join(
         [f"{info_request.applicant_name}：", "", *lines, "", f"申请编号：{number}", "", str(info_request.organization)]
     )
+    subject = f"【{info_request.organization}】{subject}"
 
     def send() -> None:
         try:
-            send_mail(f"【{info_request.organization}】{subject}", body, None, [address])
+            message = EmailMessage(subject, body, to=[address])
+            if with_reply_files:
+                _attach_reply_files(message, pk)
+            message.send()
         except Exception:  # noqa: BLE001 - a mail server being down must not break the workflow
             log.warning("mail to the applicant of %s failed", number, exc_info=False)
 
     transaction.on_commit(send)
+
+
+def _attach_reply_files(message: EmailMessage, pk: int) -> None:
+    from . import letters
+
+    for letter in Letter.objects.filter(info_request_id=pk, status=LetterStatus.SENT).select_related(
+        "info_request__organization"
+    ):
+        message.attach(letters.download_name(letter, "pdf"), letters.render_pdf(letter), "application/pdf")
+    for document in RequestDocument.objects.filter(info_request_id=pk, for_applicant=True):
+        with document.file.open("rb") as handle:
+            message.attach(document.original_name, handle.read(), "application/octet-stream")
 
 
 def _status_lines(info_request: InfoRequest) -> list[str]:
@@ -200,7 +222,7 @@ def submit_online(info_request: InfoRequest, *, documents: Iterable = ()) -> tup
         [
             f"您于{timezone.localtime(now):%Y年%m月%d日 %H:%M}提交的政府信息公开申请已进入系统，"
             "工作人员确认收到后开始计算答复期限（《中华人民共和国政府信息公开条例》第三十一条、第三十三条）。",
-            "为保护您的信息，查询码不在邮件中重复发送，请妥善保存提交成功页面上显示的查询码。",
+            f"申请编号：{info_request.number}　查询码：{code}（请妥善保存，凭申请编号和查询码查询办理进度）",
             *_status_lines(info_request),
         ],
     )
@@ -616,7 +638,12 @@ def reply(info_request: InfoRequest, *, by, outcome: str, letter: Letter, on: dt
     _mail_applicant(
         info_request,
         "您的政府信息公开申请已答复",
-        [f"本机关已于{on:%Y年%m月%d日}答复您的申请，答复书可在申请查询页面查看和下载。", *_status_lines(info_request)],
+        [
+            f"本机关已于{on:%Y年%m月%d日}答复您的申请，答复书可在申请查询页面查看和下载。"
+            + ("答复书和提供给您的政府信息附在本邮件中。" if info_request.delivery == Delivery.EMAIL else ""),
+            *_status_lines(info_request),
+        ],
+        with_reply_files=info_request.delivery == Delivery.EMAIL,
     )
     return info_request
 

@@ -243,3 +243,35 @@ def test_outsider_cannot_download_another_organizations_letter(client, calendar,
     client.force_login(outsider)
     assert client.get(f"/admin/requests_app/letter/{letter.pk}/file.pdf").status_code == 404
     assert client.post(f"/admin/requests_app/letter/{letter.pk}/approve/").status_code == 404
+
+
+def test_reply_by_email_attaches_the_letter_and_the_disclosed_file(
+    client, calendar, county, clerk, reviewer, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from requests_app import letters
+
+    settings.MEDIA_ROOT = tmp_path
+    application = registered(county.finance, by=clerk, received_on=D(2026, 3, 6), delivery="email")
+    with on_day(D(2026, 3, 20)):
+        letter = letters.draft(application, kind="reply", by=clerk, outcome="1", details="相关文件随本答复书一并提供。")
+        letters.approve(letter, by=reviewer)
+        client.force_login(clerk)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                f"/admin/requests_app/inforequest/{application.pk}/step/reply/",
+                {
+                    "outcome": "1",
+                    "on": "2026-03-20",
+                    "letter": letter.pk,
+                    "disclosed": SimpleUploadedFile("三公经费明细.pdf", b"%PDF-1.4\n%%EOF\n"),
+                },
+            )
+    assert response.status_code == 302
+    sent = [m for m in mail.outbox if "已答复" in m.subject]
+    assert len(sent) == 1
+    names = [name for name, _content, _type in sent[0].attachments]
+    assert names == [letters.download_name(letter, "pdf"), "三公经费明细.pdf"]
+    assert sent[0].attachments[0][1].startswith(b"%PDF")
