@@ -131,7 +131,7 @@ def table_b(groups) -> Table:
 def table_b_checks(table: Table) -> tuple[Check, ...]:
     """The checks of the reference on table B, as data."""
     (block,) = table.blocks
-    outcome_rows = [row.key for row in block.rows if row.key.startswith("o")]
+    outcome_rows = [row.key for row in block.rows if row.key[:1] == "o" and row.key[1:2].isdigit()]
     checks = []
     for column in block.columns:
         checks.append(
