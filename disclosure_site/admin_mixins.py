@@ -50,7 +50,12 @@ class ScopedAdminMixin:
         if not roles:
             return False
         if obj is None:
-            return scoping.scope_organizations(user, roles).exists()
+            # Asked for every model and permission on the admin index: answer once per request and roles.
+            answers = request.__dict__.setdefault("_scope_has_roles", {})
+            key = frozenset(roles)
+            if key not in answers:
+                answers[key] = scoping.scope_organizations(user, roles).exists()
+            return answers[key]
         return scoping.has_role(user, self._organization_of(obj), roles)
 
     def has_module_permission(self, request) -> bool:
