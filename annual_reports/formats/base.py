@@ -120,6 +120,8 @@ class Section:
     table: Table | None = None
     narrative: bool = False
     hint: str = ""  # what the narrative should cover (shown to staff)
+    # Topics of known facts the narrative is pre-filled with (annual_reports.narrative.TOPICS).
+    facts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,7 @@ FORMAT = Format(
             narrative=True,
             hint="主动公开、依申请公开、政府信息管理、政府信息公开平台建设、监督保障等情况"
             "（人民政府还应报告工作考核、社会评议和责任追究结果情况）。",
+            facts=("proactive", "requests", "cases"),
         ),
         Section("proactive", "二、主动公开政府信息情况", table=table_a()),
         Section("requests", "三、收到和处理政府信息公开申请情况", table=TABLE_B),
@@ -82,6 +83,7 @@ FORMAT = Format(
             "五、存在的主要问题及改进情况",
             narrative=True,
             hint="上一年度报告所列问题的整改情况，本年度存在的主要问题和改进措施。",
+            facts=("problems",),
         ),
         Section(
             "other",
@@ -89,6 +91,7 @@ FORMAT = Format(
             narrative=True,
             hint="信息处理费收取情况（发出收费通知的件数和总金额、实际收取的总金额），落实上级年度政务公开工作要点情况，"
             "人大代表建议和政协提案办理结果公开情况，创新举措等。",
+            facts=("fees",),
         ),
     ),
     entered=ENTERED,
