@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.forms.models import model_to_dict
 
+from annual_reports.models import Report
 from catalog import publishing
 from catalog.models import Category, Guide, IndexNumberScheme, Item, ItemRevision, Subject
 from catalog.subjects import seed_subjects
@@ -82,6 +83,7 @@ RECORDS = {
     Letter: _education_letter,
     Consultation: lambda county: Consultation.objects.create(organization=county.education, channel="phone"),
     LegalCase: _education_case,
+    Report: lambda county: Report.objects.create(organization=county.education, year=2025, format="2021"),
 }
 
 
