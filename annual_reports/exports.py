@@ -234,6 +234,7 @@ def render_docx(document: dict, *, draft: bool = False) -> bytes:
 def render_xlsx(document: dict) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
 
     book = Workbook()
     info = book.active
@@ -280,7 +281,7 @@ def render_xlsx(document: dict) -> bytes:
                 for j in range(cell.colspan):
                     sheet.cell(row=row + i, column=col + j).border = border
         for index in range(1, width + 1):
-            sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = 14
+            sheet.column_dimensions[get_column_letter(index)].width = 14
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

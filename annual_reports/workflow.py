@@ -9,7 +9,8 @@ on publication while the earlier revision stays readable.
 Deadlines (条例 第四十九条): a department's report on the previous year by 31 January, the
 government-level report by 31 March.
 
-Refusals raise a DomainError with a Chinese message; nothing is changed then.
+Refusals raise a DomainError with a Chinese message; nothing is changed then. `by=None` is the system
+(the management command), which may build and export but never publish.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def default_scope(organization: Organization) -> str:
 
 
 def _require(user, organization: Organization, roles: frozenset[str], what: str) -> None:
-    if not scoping.has_role(user, organization, roles):
+    """user None is the system itself: `manage.py annual_report`, run by the server's operator."""
+    if user is not None and not scoping.has_role(user, organization, roles):
         names = "、".join(Role(r).label for r in sorted(roles))
         raise NotAllowed(f"您不能{what}：只有{organization}（或其上级机构）的{names}可以操作。")
 
@@ -268,6 +270,8 @@ def return_to_draft(report: Report, *, by, reason: str) -> Report:
 def publish(report: Report, *, by, today: dt.date | None = None) -> Report:
     """待审批 → 已发布 by the office head: the checks run once more, then the document is frozen."""
     today = today or timezone.localdate()
+    if by is None:
+        raise NotAllowed("年度报告只能由机关负责人在管理后台批准发布。")
     _require(by, report.organization, PUBLISH_ROLES, "批准发布年度报告")
     with transaction.atomic():
         report = _lock(report)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -7,7 +7,8 @@ app_name = "disclosure_site"
 urlpatterns = [
     path("", views.home, name="home"),
     path("rules/", views.section, {"key": "rules"}, name="rules"),
-    path("reports/", views.section, {"key": "reports"}, name="reports"),
+    # 政府信息公开年报: the list of yearly reports, each report and its downloads (annual_reports).
+    path("reports/", include("annual_reports.urls")),
     path("apply/", views.section, {"key": "apply"}, name="apply"),
     path("org/<int:pk>/", views.organization, name="organization"),
     path("reading-mode/", views.reading_mode, name="reading_mode"),

@@ -193,3 +193,51 @@ PUBLIC_PAGES = PUBLIC_PAGES + (
     ),
 )
 CATALOG_NOT_PAGES["api_search"] = "JSON API"
+
+
+# Yearly reports (annual_reports): the list with a published report, and the report page with its tables.
+
+
+def published_report(county: County):
+    """县财政局's 2025 report, built from a few applications and published by its head (once per test)."""
+    cached = getattr(county, "_published_report", None)
+    if cached is not None:
+        return cached
+    import datetime as dt
+
+    from annual_reports import workflow
+    from disclosure_site.models import Role
+    from requests_app.models import ApplicantType, Outcome, Status
+    from tests.factories import MembershipFactory
+    from tests.requests_app.factories import InfoRequestFactory
+
+    today = dt.date(2026, 1, 15)
+    for applicant, received, ended, outcome in (
+        (ApplicantType.NATURAL, dt.date(2024, 12, 20), dt.date(2025, 1, 10), Outcome.DISCLOSED),
+        (ApplicantType.BUSINESS, dt.date(2025, 3, 2), dt.date(2025, 3, 20), Outcome.PARTIAL),
+        (ApplicantType.NATURAL, dt.date(2025, 12, 30), None, ""),
+    ):
+        InfoRequestFactory(
+            organization=county.finance,
+            applicant_type=applicant,
+            received_on=received,
+            ended_on=ended,
+            outcome=outcome,
+            status=Status.ANSWERED if ended else Status.PROCESSING,
+        )
+    head = MembershipFactory(organization=county.finance, role=Role.HEAD).user
+    report = workflow.create(county.finance, year=2025, by=head, today=today)
+    workflow.update_draft(report, by=head, entered={"licensing": 12, "penalty": 3, "enforcement": 0, "fees": "1.25"})
+    workflow.submit(report, by=head)
+    county._published_report = workflow.publish(report, by=head, today=today)
+    return county._published_report
+
+
+PUBLIC_PAGES = PUBLIC_PAGES + (
+    PublicPage(
+        "reports (with reports)",
+        lambda county: (published_report(county), reverse("disclosure_site:reports"))[1],
+    ),
+    PublicPage("report", lambda county: published_report(county).get_absolute_url()),
+)
+NOT_PAGES["report_download"] = "a file download (PDF, DOCX, XLSX, JSON; Content-Disposition: attachment)"
