@@ -17,7 +17,7 @@ from disclosure_site import scoping
 from disclosure_site.admin_mixins import ScopedAdminMixin
 from disclosure_site.errors import DomainError
 
-from . import building, exports, formats, workflow
+from . import building, exports, formats, import_admin, workflow
 from .models import Report, ReportStatus, Scope
 from .tables import plain
 
@@ -220,8 +220,16 @@ class ReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return [
             path("<int:pk>/do/<str:action>/", view(self.action_view), name="annual_reports_report_action"),
             path("<int:pk>/export/<str:kind>/", view(self.export_view), name="annual_reports_report_export"),
+            path("import/", view(self.import_view), name="annual_reports_report_import"),
+            path("import/template/", view(self.import_template_view), name="annual_reports_report_import_template"),
             *super().get_urls(),
         ]
+
+    def import_view(self, request):
+        return import_admin.import_view(self, request)
+
+    def import_template_view(self, request):
+        return import_admin.template_view(self, request)
 
     def _get_scoped(self, request, pk) -> Report:
         obj = get_object_or_404(self.get_queryset(request).select_related("organization"), pk=pk)

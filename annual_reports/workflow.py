@@ -16,6 +16,7 @@ Refusals raise a DomainError with a Chinese message; nothing is changed then. `b
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
@@ -26,7 +27,7 @@ from disclosure_site.errors import DomainError
 from disclosure_site.models import Organization, Role
 
 from . import building, formats
-from .formats.base import quantize
+from .formats.base import EnteredValue, quantize
 from .models import EnteredFigure, Report, ReportStatus, Scope
 
 S = ReportStatus
@@ -132,6 +133,38 @@ def build(report: Report, *, by, today: dt.date | None = None) -> Report:
     return report
 
 
+def entered_number(spec: EnteredValue, raw: object) -> Decimal | None:
+    """raw (text, or a number from a spreadsheet cell) as a value of spec; None when not given.
+    Raises a DomainError whose message is the reason alone (应填写数字, 不能为负数, …), without the label,
+    so that the form and the spreadsheet import can each say where the value was."""
+    if raw is None:
+        return None
+    if isinstance(raw, bool | dt.date | dt.time):  # a spreadsheet cell formatted as a date or a tick box
+        raise DomainError("应填写数字")
+    if isinstance(raw, float):
+        text = repr(raw)  # the shortest repr: 1.25, not 1.25000000000000001
+    else:
+        # NFKC: full-width digits, minus, point and comma, as Chinese input methods type them.
+        text = unicodedata.normalize("NFKC", str(raw)).strip().replace(",", "")
+    if text == "":
+        return None
+    if spec.unit and text.endswith(spec.unit) and text != spec.unit:
+        text = text[: -len(spec.unit)].strip()
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise DomainError("应填写数字") from None
+    if not value.is_finite():
+        raise DomainError("应填写数字")
+    if value < 0 and not spec.signed:
+        raise DomainError("不能为负数")
+    if abs(value) >= Decimal(10) ** 12:
+        raise DomainError("数值过大")
+    if value != quantize(value, spec.decimal_places):
+        raise DomainError(f"最多保留{spec.decimal_places}位小数" if spec.decimal_places else "应填写整数")
+    return value
+
+
 def clean_entered(report: Report, values: dict[str, object]) -> dict[str, Decimal | None]:
     """Parse entered values (strings or numbers; empty = not given) against the report's format.
     Raises a DomainError naming every bad value."""
@@ -143,28 +176,10 @@ def clean_entered(report: Report, values: dict[str, object]) -> dict[str, Decima
         if spec is None:
             errors.append(f"本格式没有“{name}”这一填报项。")
             continue
-        text = str(raw).strip().replace(",", "").replace("，", "") if raw is not None else ""
-        if text == "":
-            cleaned[name] = None
-            continue
         try:
-            value = Decimal(text)
-        except InvalidOperation:
-            errors.append(f"“{spec.label}”应填写数字。")
-            continue
-        if not value.is_finite():
-            errors.append(f"“{spec.label}”应填写数字。")
-        elif value < 0 and not spec.signed:
-            errors.append(f"“{spec.label}”不能为负数。")
-        elif value != quantize(value, spec.decimal_places):
-            if spec.decimal_places:
-                errors.append(f"“{spec.label}”最多保留{spec.decimal_places}位小数。")
-            else:
-                errors.append(f"“{spec.label}”应填写整数。")
-        elif abs(value) >= Decimal(10) ** 12:
-            errors.append(f"“{spec.label}”数值过大。")
-        else:
-            cleaned[name] = value
+            cleaned[name] = entered_number(spec, raw)
+        except DomainError as reason:
+            errors.append(f"“{spec.label}”{reason}。")
     if errors:
         raise DomainError("".join(errors))
     return cleaned
