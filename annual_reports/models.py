@@ -157,3 +157,28 @@ class EnteredFigure(models.Model):
     @property
     def organization(self) -> Organization:
         return self.report.organization
+
+
+class ReportReminder(models.Model):
+    """A reminder sent about an organization's unpublished report on a year: one a day at most
+    (annual_reports.reminders); the unique constraint is what makes two servers running the daily
+    command at once send it only once."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name="机构", on_delete=models.CASCADE, related_name="annual_report_reminders"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    sent_on = models.DateField("提醒日期")
+    state = models.CharField("报告状态", max_length=10, help_text="提醒时报告的状态：未编制、草稿或待审批")
+    deadline = models.DateField("发布期限")
+    recipients = models.JSONField("收件人", default=list, help_text="收到提醒的用户名")
+
+    class Meta:
+        verbose_name = "年度报告提醒"
+        verbose_name_plural = "年度报告提醒"
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "year", "sent_on"], name="report_reminder_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization}{self.year}年度报告提醒（{self.sent_on:%Y-%m-%d}）"
