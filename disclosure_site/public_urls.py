@@ -9,7 +9,8 @@ urlpatterns = [
     path("rules/", views.section, {"key": "rules"}, name="rules"),
     # 政府信息公开年报: the list of yearly reports, each report and its downloads (annual_reports).
     path("reports/", include("annual_reports.urls")),
-    path("apply/", views.section, {"key": "apply"}, name="apply"),
+    # 依申请公开: the application form, its confirmation and the status pages (requests_app).
+    path("apply/", include("requests_app.urls")),
     path("org/<int:pk>/", views.organization, name="organization"),
     path("reading-mode/", views.reading_mode, name="reading_mode"),
 ]

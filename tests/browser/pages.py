@@ -36,6 +36,9 @@ PUBLIC_PAGES: tuple[PublicPage, ...] = (
     PublicPage("proactive", lambda county: reverse("catalog:proactive")),
     _named("reports"),
     _named("apply"),
+    # 依申请公开 (requests_app): the status lookup form, and the confirmation as seen without a submission.
+    _named("apply_status"),
+    _named("apply_submitted"),
     # A department: the page with breadcrumbs (an ancestor) and a list of children.
     PublicPage("organization", lambda county: reverse("disclosure_site:organization", args=[county.finance.pk])),
     PublicPage("404", lambda county: "/no-such-page/", status=404),
@@ -49,6 +52,12 @@ def page_named(name: str) -> PublicPage:
 # URL names of disclosure_site that are not pages, with the reason.
 NOT_PAGES = {
     "reading_mode": "redirects back to the page the reader came from, after setting a cookie",
+    "apply_status_detail": (
+        "shown only to a session that gave the number and query code by POST; the axe check runs in "
+        "tests/browser/test_requests_public.py"
+    ),
+    "apply_status_letter": "a PDF download (Content-Disposition: attachment)",
+    "apply_status_document": "a file download (Content-Disposition: attachment)",
 }
 
 

@@ -85,3 +85,13 @@ def on_day(day: dt.date):
 
 def today() -> dt.date:
     return timezone.localdate()
+
+
+def submitted_online(organization, *, on: dt.date | None = None, **fields) -> tuple[InfoRequest, str]:
+    """An application sent through the public form on the day on (default 2026-03-02, time travelled
+    there), as workflow.submit_online stores it; returns it with its query code."""
+    info_request = InfoRequestFactory.build(organization=organization, channel=Channel.ONLINE, **fields)
+    with time_machine.travel(noon(on or dt.date(2026, 3, 2)), tick=False):
+        info_request, code = workflow.submit_online(info_request)
+    info_request.refresh_from_db()
+    return info_request, code
