@@ -200,7 +200,8 @@ def _grouped(code: str) -> str:
 def submitted(request: HttpRequest) -> HttpResponse:
     """The confirmation: number and query code, shown once. The code is taken out of the session as the
     page is rendered, so coming back to this address later shows only that it is no longer available."""
-    data = request.session.pop(SUBMITTED_KEY, None)
+    # Only a GET uses the code up: a HEAD (a link checker, a prefetch) must not take it from the applicant.
+    data = request.session.pop(SUBMITTED_KEY, None) if request.method == "GET" else request.session.get(SUBMITTED_KEY)
     info_request = None
     if data:
         info_request = InfoRequest.objects.select_related("organization").filter(pk=data["pk"]).first()

@@ -237,6 +237,15 @@ def test_confirmation_shows_number_and_code_once(citizen, county):
     assert info_request.check_query_code(code)
 
 
+def test_a_head_request_does_not_use_the_code_up(citizen, county):
+    post(citizen, natural(county))
+    code = citizen.session[SUBMITTED_KEY]["code"]
+
+    citizen.head(SUBMITTED)
+
+    assert code[:5] in citizen.get(SUBMITTED).content.decode()
+
+
 def test_confirmation_leads_to_the_status_page_without_asking_for_the_code(citizen, county):
     post(citizen, natural(county))
     info_request = InfoRequest.objects.get()
@@ -619,3 +628,35 @@ def test_submission_count_is_shared_through_redis(county, settings):
             assert "验证问题：" in second_server.content.decode()
         finally:
             caches["default"].delete(ratelimit._key("apply", "192.0.2.50", settings.REQUEST_RATE_WINDOW))
+
+
+def test_a_refusal_by_the_model_is_shown_on_the_field(citizen, county, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from requests_app import workflow
+
+    def refuse(info_request, *, documents=()):
+        raise ValidationError({"applicant_name": ["申请人姓名过长。"], "purpose": ["用途无效。"]})
+
+    monkeypatch.setattr(workflow, "submit_online", refuse)
+
+    response = post(citizen, natural(county))
+
+    summary = errors_of(response)
+    assert "姓名：申请人姓名过长。" in summary and "用途无效。" in summary
+    assert InfoRequest.objects.count() == 0
+
+
+def test_a_domain_error_is_shown_and_the_text_kept(citizen, county, monkeypatch):
+    from disclosure_site.errors import DomainError
+    from requests_app import workflow
+
+    def refuse(info_request, *, documents=()):
+        raise DomainError("该机关暂停受理网上申请。")
+
+    monkeypatch.setattr(workflow, "submit_online", refuse)
+
+    response = post(citizen, natural(county))
+
+    assert "该机关暂停受理网上申请。" in errors_of(response)
+    assert "请公开2025年度部门预算中三公经费的明细。" in response.content.decode()
