@@ -203,19 +203,15 @@ def test_good_submission_stores_one_pending_application_and_mails_the_applicant(
     assert info_request.number in message.body
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "issue 5 asks for a submission mail without the query code; requests_app/workflow.py (7d55ed2) "
-        "now puts it in the mail. Waiting for a decision; remove this mark when the code leaves the mail."
-    ),
-)
-def test_submission_mail_does_not_contain_the_query_code(citizen, county, django_capture_on_commit_callbacks):
+def test_submission_mail_gives_the_number_and_the_query_code(citizen, county, django_capture_on_commit_callbacks):
+    # Issue 5: "A confirmation page and e-mail give the application number and a random query code."
     with django_capture_on_commit_callbacks(execute=True):
         post(citizen, natural(county))
 
     code = citizen.session[SUBMITTED_KEY]["code"]
-    assert code not in mail.outbox[0].body and code not in mail.outbox[0].subject
+    info_request = InfoRequest.objects.get()
+    assert code in mail.outbox[0].body and info_request.number in mail.outbox[0].body
+    assert code not in mail.outbox[0].subject
 
 
 def test_confirmation_shows_number_and_code_once(citizen, county):
