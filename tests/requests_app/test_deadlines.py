@@ -164,3 +164,48 @@ def test_missing_calendar_year_is_named_not_guessed(calendar, county, clerk):
     clock = deadlines.clock(application, today=D(2026, 12, 20))
     assert clock.missing_year == 2027 and clock.due is None
     assert application.due_on is None
+
+
+def test_later_reply_date_by_the_head_replaces_the_due_date(calendar, county, clerk, head):
+    application = registered(county.finance, by=clerk, received_on=D(2026, 3, 6))
+    with on_day(D(2026, 3, 20)), pytest.raises(DomainError, match="应晚于现在的答复期限"):
+        workflow.set_later_date(application, by=head, due_on=D(2026, 4, 2), reason="申请数量明显超过合理范围")
+    with on_day(D(2026, 3, 20)), pytest.raises(DomainError, match="机关负责人"):
+        workflow.set_later_date(application, by=clerk, due_on=D(2026, 5, 29), reason="申请数量明显超过合理范围")
+    with on_day(D(2026, 3, 20)):
+        workflow.set_later_date(application, by=head, due_on=D(2026, 5, 29), reason="申请数量明显超过合理范围")
+    application.refresh_from_db()
+    assert application.due_on == D(2026, 5, 29)
+    assert application.events.get(kind=EventKind.LATER_DATE).approved_by == head
+
+
+def test_reply_while_waiting_for_a_correction_is_refused(calendar, county, clerk, reviewer):
+    from requests_app import letters
+
+    application = registered(county.finance, by=clerk, received_on=D(2026, 3, 6))
+    with on_day(D(2026, 3, 9)):
+        letter = letters.draft(application, kind="reply", by=clerk, outcome="4.1", details="未找到相关信息。")
+        letters.approve(letter, by=reviewer)
+        workflow.request_correction(application, by=clerk, what="请写明文件名称")
+        with pytest.raises(DomainError, match="不能答复"):
+            workflow.reply(application, by=clerk, outcome="4.1", letter=letter)
+    application.refresh_from_db()
+    assert application.status == Status.CORRECTING and application.outcome == ""
+
+
+def test_outsider_cannot_move_another_organizations_application(calendar, county, clerk, outsider):
+    application = registered(county.finance, by=clerk, received_on=D(2026, 3, 6))
+    with on_day(D(2026, 3, 9)), pytest.raises(DomainError, match="测试县财政局"):
+        workflow.withdraw(application, by=outsider, note="撤回")
+    application.refresh_from_db()
+    assert application.status == Status.PROCESSING
+
+
+def test_withdrawal_ends_as_other_and_numbers_are_consecutive(calendar, county, clerk):
+    first = registered(county.finance, by=clerk, received_on=D(2026, 3, 6))
+    second = registered(county.finance, by=clerk, received_on=D(2026, 3, 6))
+    assert (first.number, second.number) == ("YSQ-2026-000001", "YSQ-2026-000002")
+    with on_day(D(2026, 3, 9)):
+        workflow.withdraw(first, by=clerk, note="申请人书面撤回")
+    first.refresh_from_db()
+    assert (first.status, first.outcome, first.ended_on) == (Status.WITHDRAWN, "6.3", D(2026, 3, 9))
