@@ -28,6 +28,7 @@ from disclosure_site import scoping
 from disclosure_site.admin_mixins import ScopedAdminMixin
 from disclosure_site.errors import DomainError
 from disclosure_site.models import Role
+from disclosure_site.pagination import DeferredJoinPaginator
 
 from . import admin_forms as f
 from . import deadlines, documents, workflow
@@ -264,6 +265,7 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_help_text = "输入完整的申请编号，或申请人姓名、名称的开头"
     show_full_result_count = False
     list_per_page = 50
+    paginator = DeferredJoinPaginator
     change_form_template = "admin/requests_app/inforequest/change_form.html"
     workflow_fields = (
         "number",
