@@ -4,6 +4,8 @@
     .venv/bin/python bench/search.py generate --items 1000000   # organizations + items, COPY (~10 min)
     .venv/bin/python bench/search.py index                      # rebuild_search_index: rate and size
     .venv/bin/python bench/search.py queries                    # p50/p95 per query kind, icontains, ratio
+    .venv/bin/python bench/search.py queries --slowest 10 --explain   # … and why the slowest were slow
+    .venv/bin/python bench/search.py search 公开 --organization 2 --order date   # one search, EXPLAINed
     .venv/bin/python bench/search.py recall                     # index against a substring scan
     .venv/bin/python bench/search.py segmenter                  # rjieba (and jieba if installed): speed, RSS
 
@@ -25,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -321,7 +324,134 @@ def _percentiles(times: list[float]) -> tuple[float, float]:
     return statistics.median(times), times[max(0, int(round(len(times) * 0.95)) - 1)]
 
 
-def queries(samples: int, naive: int) -> None:
+@dataclass
+class Sample:
+    """One timed search: its arguments, its time and every SQL statement it ran (with their times)."""
+
+    kind: str
+    text: str
+    filters: object
+    order: str
+    ms: float = 0.0
+    statements: list[tuple[float, str, object]] = field(default_factory=list)
+
+    def describe(self) -> str:
+        return f"{self.ms:7.1f} ms  {self.kind:<36} q={self.text!r} order={self.order} {_describe(self.filters)}"
+
+
+def _describe(filters) -> str:
+    """The filters of a search in a line (organization by id and name)."""
+    if filters is None or not filters.active:
+        return "no filter"
+    parts = []
+    if filters.organization is not None:
+        parts.append(f"organization={filters.organization.pk} ({filters.organization.name})")
+    for name in ("category", "subject"):
+        if (value := getattr(filters, name)) is not None:
+            parts.append(f"{name}={value.pk}")
+    for name in ("document_type", "validity", "date_from", "date_to"):
+        if value := getattr(filters, name):
+            parts.append(f"{name}={value}")
+    return " ".join(parts)
+
+
+class StatementLog:
+    """connection.execute_wrapper recording each statement with its time in milliseconds."""
+
+    def __init__(self) -> None:
+        self.statements: list[tuple[float, str, object]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.statements.append(((time.perf_counter() - started) * 1000, sql, params))
+
+
+def timed_search(sample: Sample) -> Sample:
+    from catalog.search import engine
+
+    log = StatementLog()
+    with connection.execute_wrapper(log):
+        started = time.perf_counter()
+        engine.search(sample.text, filters=sample.filters, order=sample.order)
+        sample.ms = (time.perf_counter() - started) * 1000
+    sample.statements = log.statements
+    return sample
+
+
+STATEMENT_KINDS = [  # (kind, a string that marks it), first match wins
+    ("settings", "SET LOCAL"),
+    ("settings", "SAVEPOINT"),
+    ("estimate", "EXPLAIN"),
+    ("vocabulary", "catalog_searchvocabulary"),
+    ("count", "COUNT(*)"),
+    ("walk", "row_number() OVER ()"),
+    ("cutoff", "OFFSET %s LIMIT 1"),
+    ("rank", "ts_rank"),
+    ("page", "SELECT e.item_id, e.published_at"),
+    ("items", "catalog_item"),
+]
+
+
+def statement_kind(sql: str) -> str:
+    return next((kind for kind, mark in STATEMENT_KINDS if mark in sql), "other")
+
+
+def breakdown(samples: list[Sample]) -> None:
+    """Mean milliseconds per search kind and statement kind; "python": the rest of the search's time."""
+    kinds = list(dict.fromkeys(kind for kind, _ in STATEMENT_KINDS)) + ["other", "python"]
+    print(f"\n{'mean ms':<36}" + "".join(f"{k[:9]:>10}" for k in kinds))
+    for search_kind in dict.fromkeys(s.kind for s in samples):
+        chosen = [s for s in samples if s.kind == search_kind]
+        totals = dict.fromkeys(kinds, 0.0)
+        for sample in chosen:
+            for ms, sql, _ in sample.statements:
+                totals[statement_kind(sql)] += ms
+            totals["python"] += sample.ms - sum(ms for ms, _, _ in sample.statements)
+        print(f"{search_kind:<36}" + "".join(f"{totals[k] / len(chosen):>10.1f}" for k in kinds))
+
+
+def _is_setting(sql: str) -> bool:
+    return sql.lstrip().upper().startswith(("SET ", "SAVEPOINT", "RELEASE SAVEPOINT"))
+
+
+def _explainable(sql: str) -> bool:
+    return sql.lstrip().upper().startswith(("SELECT", "WITH"))
+
+
+def explain(sample: Sample, *, top: int = 1) -> None:
+    """Print the sample's statements with their times, and EXPLAIN (ANALYZE, BUFFERS) of its slowest
+    ones, each run under the SET LOCAL settings the engine had in force for it."""
+    from django.db import transaction
+
+    print(sample.describe())
+    settings: list[str] = []
+    in_force: list[list[str]] = []
+    for _, sql, _ in sample.statements:
+        if sql.lstrip().upper().startswith("SET LOCAL"):
+            settings = [] if "TO DEFAULT" in sql.upper() else [sql]
+        in_force.append(settings)
+    for ms, sql, params in sample.statements:
+        if not _is_setting(sql):
+            print(f"  {ms:8.1f} ms  {' '.join(sql.split())[:150]}  {str(params)[:120]}")
+    ranked = sorted(
+        (n for n, (_, sql, _) in enumerate(sample.statements) if _explainable(sql)),
+        key=lambda n: -sample.statements[n][0],
+    )
+    for n in ranked[:top]:
+        ms, sql, params = sample.statements[n]
+        print(f"\n  EXPLAIN of the {ms:.1f} ms statement (settings: {'; '.join(in_force[n]) or 'none'}):")
+        with transaction.atomic(), connection.cursor() as cursor:
+            for setting in in_force[n]:
+                cursor.execute(setting)
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+            for (line,) in cursor.fetchall():
+                print(f"    {line}")
+
+
+def queries(samples: int, naive: int, slowest: int = 0, explain_slowest: bool = False) -> None:
     _require_postgres()
     from catalog.models import Item, ItemStatus
     from catalog.search import engine
@@ -354,20 +484,30 @@ def queries(samples: int, naive: int) -> None:
     engine.search(strata["common"][0])  # warm the connection and the caches of this process
     print(f"\n{'kind':<44} {'n':>4} {'p50':>8} {'p95':>8} {'max':>8}")
     report: dict[str, tuple[float, float]] = {}
+    timed: list[Sample] = []
     for words_name, make_words in (("1 word", one_word), ("2 words", two_words)):
         for filter_name, with_filter in (("no filter", False), ("filter", True)):
             for order in ("relevance", "date"):
+                kind = f"{words_name}, {filter_name}, by {order}"
                 times = []
                 for _ in range(samples):
                     text = make_words()
                     chosen = rng.choice(filters)() if with_filter else None
-                    t0 = time.perf_counter()
-                    engine.search(text, filters=chosen, order=order)
-                    times.append((time.perf_counter() - t0) * 1000)
+                    sample = timed_search(Sample(kind, text, chosen, order))
+                    timed.append(sample)
+                    times.append(sample.ms)
                 p50, p95 = _percentiles(times)
-                kind = f"{words_name}, {filter_name}, by {order}"
                 report[kind] = (p50, p95)
                 print(f"{kind:<44} {len(times):>4} {p50:>6.1f}ms {p95:>6.1f}ms {max(times):>6.1f}ms", flush=True)
+    breakdown(timed)
+    if slowest:
+        print(f"\nthe {slowest} slowest searches:")
+        for sample in sorted(timed, key=lambda s: -s.ms)[:slowest]:
+            if explain_slowest:
+                print()
+                explain(sample)
+            else:
+                print(sample.describe())
     for word in strata["common"][:3]:
         times = []
         for order in ("relevance", "date"):
@@ -398,6 +538,24 @@ def queries(samples: int, naive: int) -> None:
             f"  median icontains {statistics.median(naive_times):,.0f} ms against index "
             f"{statistics.median(index_times):.1f} ms: {ratio:,.0f}× faster"
         )
+
+
+def one_search(args) -> None:
+    _require_postgres()
+    from catalog.search import engine
+    from catalog.search.segment import load
+    from disclosure_site.models import Organization
+
+    load()
+    filters = engine.SearchFilters(
+        organization=Organization.objects.get(pk=args.organization) if args.organization else None,
+        document_type=args.document_type,
+        date_from=args.since,
+    )
+    for run in range(1, args.repeat + 1):
+        sample = timed_search(Sample(f"run {run}", args.text, filters, args.order))
+        print(sample.describe())
+    explain(sample, top=args.explain)
 
 
 # Recall ------------------------------------------------------------------------------------------------
@@ -532,6 +690,16 @@ def main() -> None:
     qs = sub.add_parser("queries")
     qs.add_argument("--samples", type=int, default=60)
     qs.add_argument("--naive", type=int, default=3, help="icontains queries to time (each scans the table)")
+    qs.add_argument("--slowest", type=int, default=0, help="print the parameters of the N slowest searches")
+    qs.add_argument("--explain", action="store_true", help="with --slowest: their statements and EXPLAIN ANALYZE")
+    one = sub.add_parser("search", help="one search: its statements, their times and EXPLAIN ANALYZE")
+    one.add_argument("text")
+    one.add_argument("--order", default="relevance", choices=["relevance", "date"])
+    one.add_argument("--organization", type=int, help="organization id (with its subtree)")
+    one.add_argument("--type", dest="document_type", default="")
+    one.add_argument("--since", type=dt.date.fromisoformat, help="published on or after this date")
+    one.add_argument("--repeat", type=int, default=2, help="run it this many times (the first may be cold)")
+    one.add_argument("--explain", type=int, default=1, help="EXPLAIN the N slowest statements of the last run")
     rc = sub.add_parser("recall")
     rc.add_argument("--windows", type=int, default=3)
     sub.add_parser("segmenter")
@@ -542,7 +710,9 @@ def main() -> None:
     elif args.command == "index":
         index(args.workers)
     elif args.command == "queries":
-        queries(args.samples, args.naive)
+        queries(args.samples, args.naive, args.slowest, args.explain)
+    elif args.command == "search":
+        one_search(args)
     elif args.command == "recall":
         recall(args.windows)
     elif args.command == "segmenter":
