@@ -695,3 +695,6 @@ class LegalCase(models.Model):
             raise ValidationError({"info_request": "所选申请不是该机关受理的申请。"})
         if self.filed_on and self.filed_on > timezone.localdate():
             raise ValidationError({"filed_on": "立案日期不能晚于今天。"})
+
+
+from .redaction_models import RedactionBox, RedactionJob  # noqa: E402, F401 - redaction models in their own module
