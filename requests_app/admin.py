@@ -646,3 +646,6 @@ class LegalCaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ("info_request",)
     date_hierarchy = "filed_on"
     fields = ("organization", "info_request", "kind", "case_number", "filed_on", "result", "decided_on", "note")
+
+
+from . import redaction_admin  # noqa: E402, F401 - registers the redaction screen (RedactionJobAdmin)

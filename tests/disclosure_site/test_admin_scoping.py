@@ -20,7 +20,7 @@ from catalog.subjects import seed_subjects
 from disclosure_site import audit
 from disclosure_site.calendar_data import seed_from_package
 from disclosure_site.models import AuditEvent, CalendarDay, CalendarYear, Membership, Organization, Role
-from requests_app.models import Consultation, InfoRequest, LegalCase, Letter
+from requests_app.models import Consultation, InfoRequest, LegalCase, Letter, RedactionJob, RequestDocument
 from tests.catalog.factories import GuideFactory, ItemFactory
 from tests.factories import MembershipFactory, UserFactory
 from tests.requests_app.factories import InfoRequestFactory
@@ -61,6 +61,21 @@ def _education_letter(county):
     )
 
 
+def _education_redaction(county):
+    info_request = InfoRequestFactory(organization=county.education)
+    source = RequestDocument.objects.create(
+        info_request=info_request,
+        kind="disclosed",
+        file="requests/x",
+        original_name="原件.pdf",
+        file_type="pdf",
+        size=1,
+    )
+    return RedactionJob.objects.create(
+        info_request=info_request, source=source, working_file="requests/redaction/x.pdf", page_sizes=[[595, 842]]
+    )
+
+
 def _education_case(county):
     return LegalCase.objects.create(organization=county.education, kind="reconsideration", filed_on=dt.date(2026, 5, 6))
 
@@ -83,6 +98,7 @@ RECORDS = {
     Letter: _education_letter,
     Consultation: lambda county: Consultation.objects.create(organization=county.education, channel="phone"),
     LegalCase: _education_case,
+    RedactionJob: _education_redaction,
     Report: lambda county: Report.objects.create(organization=county.education, year=2025, format="2021"),
 }
 

@@ -9,6 +9,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from pypdf import PdfReader
 
 from disclosure_site.audit import events_for
@@ -537,3 +538,124 @@ def test_a_too_short_search_is_refused(application, clerk):
 
     with pytest.raises(DomainError, match="至少 2 个字符"):
         redaction.mark_text(job, by=clerk, text=" 张 ", reason=THIRD_PARTY)
+
+
+# The back office --------------------------------------------------------------------------------------
+
+
+def _screen(job):
+    return reverse("admin:requests_app_redactionjob_screen", args=[job.pk])
+
+
+def _act(job, action):
+    return reverse("admin:requests_app_redactionjob_act", args=[job.pk, action])
+
+
+def test_the_application_page_links_to_redaction_and_a_clerk_starts_one_by_upload(client, application, clerk):
+    client.force_login(clerk)
+    page = client.get(reverse("admin:requests_app_inforequest_change", args=[application.pk])).content.decode()
+    start = reverse("admin:requests_app_redactionjob_request", args=[application.pk])
+    assert start in page
+
+    response = client.post(start, {"file": upload(pdfs.text_pdf(*TWO_PAGES), "决算.pdf")})
+
+    job = RedactionJob.objects.get()
+    assert response.status_code == 302 and response.url == _screen(job)
+    screen = client.get(_screen(job)).content.decode()
+    assert "决算.pdf" in screen and 'id="page-2"' in screen
+    image = client.get(reverse("admin:requests_app_redactionjob_page", args=[job.pk, 1]))
+    assert image.status_code == 200 and image["Content-Type"] == "image/jpeg" and image.content[:3] == b"\xff\xd8\xff"
+
+
+def test_an_upload_that_cannot_be_redacted_is_explained_on_the_page(client, application, clerk):
+    client.force_login(clerk)
+    start = reverse("admin:requests_app_redactionjob_request", args=[application.pk])
+
+    response = client.post(start, {"file": upload(pdfs.blank_pdf(501), "汇编.pdf")})
+
+    assert response.status_code == 200
+    assert "超过删除处理单个文件 500 页的上限" in response.content.decode()
+    assert not RedactionJob.objects.exists()
+
+
+def test_clerk_adds_boxes_with_the_numeric_form_and_a_box_outside_the_page_is_explained(client, application, clerk):
+    source = source_document(application, clerk, pdfs.text_pdf(*TWO_PAGES))
+    job = redaction.start(application, by=clerk, document=source)
+    client.force_login(clerk)
+    box = {"add-page": 2, "add-x0": 50, "add-y0": 60, "add-x1": 250, "add-y1": 90, "add-reason": THIRD_PARTY}
+
+    response = client.post(_act(job, "add"), box)
+    outside = client.post(_act(job, "add"), {**box, "add-x1": 900}, follow=True)
+
+    assert response.status_code == 302 and response.url.endswith("#page-2")
+    assert redaction.active_boxes(job).count() == 1
+    assert "超出了页面范围" in outside.content.decode()
+    painted = client.get(reverse("admin:requests_app_redactionjob_page", args=[job.pk, 2]) + "?painted=1")
+    assert painted.status_code == 200
+
+
+def test_clerk_searches_undoes_and_submits_then_reviewer_approves_over_http(client, application, clerk, reviewer):
+    source = source_document(application, clerk, pdfs.text_pdf(*TWO_PAGES))
+    job = redaction.start(application, by=clerk, document=source)
+    client.force_login(clerk)
+
+    searched = client.post(_act(job, "search"), {"text": pdfs.NAME, "reason": THIRD_PARTY}, follow=True)
+    assert f"已标注“{pdfs.NAME}”2 处" in searched.content.decode()
+    client.post(_act(job, "undo"))
+    assert redaction.active_boxes(job).count() == 0
+    client.post(_act(job, "search"), {"text": pdfs.ID_NUMBER, "reason": THIRD_PARTY})
+    preview = client.get(reverse("admin:requests_app_redactionjob_preview", args=[job.pk]))
+    assert preview["Content-Type"] == "application/pdf" and pdfs.ID_NUMBER not in pdfs.pdftotext(preview.content)
+    client.post(_act(job, "submit"))
+    own = client.post(_act(job, "approve"), follow=True)
+    assert "只有测试县财政局的审核人可以审核删除处理" in own.content.decode()
+
+    client.force_login(reviewer)
+    screen = client.get(_screen(job)).content.decode()
+    assert "审核通过，提供给申请人" in screen
+    response = client.post(_act(job, "approve"))
+
+    job.refresh_from_db()
+    assert response.status_code == 302
+    assert job.status == RedactionStatus.APPROVED
+    assert job.result.for_applicant
+
+
+def test_outsider_cannot_see_or_act_on_a_redaction(client, application, clerk, outsider):
+    source = source_document(application, clerk, pdfs.text_pdf(*TWO_PAGES))
+    job = redaction.start(application, by=clerk, document=source)
+    client.force_login(outsider)
+    box = {"add-page": 1, "add-x0": 50, "add-y0": 60, "add-x1": 250, "add-y1": 90, "add-reason": THIRD_PARTY}
+
+    assert client.get(_screen(job)).status_code == 404
+    assert client.get(reverse("admin:requests_app_redactionjob_page", args=[job.pk, 1])).status_code == 404
+    assert client.get(reverse("admin:requests_app_redactionjob_preview", args=[job.pk])).status_code == 404
+    assert client.post(_act(job, "add"), box).status_code == 404
+    assert client.get(reverse("admin:requests_app_redactionjob_request", args=[application.pk])).status_code == 404
+    assert (
+        client.post(
+            reverse("admin:requests_app_redactionjob_request", args=[application.pk]),
+            {"document": source.pk},
+        ).status_code
+        == 404
+    )
+    assert not RedactionBox.objects.exists()
+    assert RedactionJob.objects.count() == 1
+
+
+def test_the_list_of_redactions_waiting_for_review_has_a_constant_number_of_queries(
+    client, application, clerk, reviewer, django_assert_max_num_queries
+):
+    pdf = pdfs.text_pdf(*TWO_PAGES)
+    for number in range(3):
+        job = redaction.start(
+            application, by=clerk, document=source_document(application, clerk, pdf, name=f"{number}.pdf")
+        )
+        redaction.add_box(job, by=clerk, page=1, x0=50, y0=50, x1=200, y1=80, reason=THIRD_PARTY)
+    client.force_login(reviewer)
+
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("admin:requests_app_redactionjob_changelist"))
+
+    assert response.status_code == 200
+    assert response.content.decode().count("/admin/requests_app/redactionjob/") >= 3
