@@ -253,6 +253,11 @@ class ReplyForm(_StepForm):
             self.add_error(
                 "letter", f"所选答复书的办理结果为“{Outcome(letter.outcome).full_label}”，与所选结果不一致。"
             )
+        if outcome == Outcome.PARTIAL and cleaned.get("disclosed"):
+            self.add_error(
+                "disclosed",
+                "部分公开的文件须先经“删除处理”并由审核人审核通过，审核通过的文件会自动提供给申请人；请不要在此直接上传。",
+            )
         return cleaned
 
 

@@ -352,10 +352,18 @@ def status_detail(request: HttpRequest, number: str) -> HttpResponse:
             "deadline": _deadline(info_request, clock),
             "correction": correction,
             "letters": info_request.letters.filter(status=LetterStatus.SENT).order_by("sent_on", "pk"),
-            "documents": info_request.documents.filter(for_applicant=True),
+            "documents": _documents_for_applicant(info_request),
             "outcome": info_request.outcome_enum,
         },
     )
+
+
+def _documents_for_applicant(info_request: InfoRequest):
+    """The documents provided to the applicant, offered once the reply has gone out (a redacted copy
+    approved before the reply waits for it)."""
+    if info_request.status != Status.ANSWERED:
+        return RequestDocument.objects.none()
+    return info_request.documents.filter(for_applicant=True)
 
 
 @private_page
@@ -384,7 +392,7 @@ def status_document(request: HttpRequest, number: str, pk: int) -> HttpResponse:
     info_request = _allowed(request, number)
     if info_request is None:
         raise Http404("请先在申请查询页面输入申请编号和查询码。")
-    document = get_object_or_404(RequestDocument, pk=pk, info_request=info_request, for_applicant=True)
+    document = get_object_or_404(_documents_for_applicant(info_request), pk=pk)
     try:
         return download_response(document)
     except FileNotFoundError:

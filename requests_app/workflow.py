@@ -633,6 +633,10 @@ def reply(info_request: InfoRequest, *, by, outcome: str, letter: Letter, on: dt
     if letter.outcome and letter.outcome != outcome:
         raise DomainError(f"答复书的办理结果（{Outcome(letter.outcome).full_label}）与所选结果不一致。")
     _check_date(on, not_before=info_request.received_on, what="答复日期", before_what="收到日期")
+    if outcome == Outcome.PARTIAL:
+        from .redaction import check_reply
+
+        check_reply(info_request)  # 第三十七条: no 部分公开 reply before its redacted copy is approved
     _use_letter(info_request, letter, LetterKind.REPLY, on=on)
     _end(info_request, S.ANSWERED, outcome=outcome, on=on, by=by, kind=EventKind.ANSWERED, note=outcome.full_label)
     _mail_applicant(

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from disclosure_site.calendar_data import seed_from_package
 from disclosure_site.models import CalendarYear
-from requests_app import documents, redaction_pdf, workflow
+from requests_app import documents, letters, redaction_pdf, workflow
 from requests_app.models import DocumentKind, RedactionJob
 from requests_app.redaction_models import RedactionStatus
 from tests.requests_app import redaction_pdfs as pdfs
@@ -92,7 +92,7 @@ def draw_with_keyboard(page, job: RedactionJob, number: int, rect: redaction_pdf
 
 
 def test_clerk_marks_reviewer_approves_applicant_downloads_without_the_hidden_text(
-    new_page, application, reviewer, expect
+    new_page, application, clerk, reviewer, expect
 ):
     info_request, code = application
 
@@ -133,6 +133,11 @@ def test_clerk_marks_reviewer_approves_applicant_downloads_without_the_hidden_te
     expect(reviewer_page.locator(".messagelist")).to_contain_text("审核通过：“决算明细（部分公开）.pdf”")
     job.refresh_from_db()
     assert job.status == RedactionStatus.APPROVED
+
+    # The 部分公开 reply goes out (the copy is offered to the applicant with it, not before).
+    letter = letters.draft(info_request, kind="reply", by=clerk, outcome="2", details="涉及个人信息的部分不予公开。")
+    letter = letters.approve(letter, by=reviewer)
+    workflow.reply(info_request, by=clerk, outcome="2", letter=letter)
 
     # The applicant downloads the copy from the status page.
     citizen = new_page()

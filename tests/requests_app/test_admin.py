@@ -275,3 +275,28 @@ def test_reply_by_email_attaches_the_letter_and_the_disclosed_file(
     names = [name for name, _content, _type in sent[0].attachments]
     assert names == [letters.download_name(letter, "pdf"), "三公经费明细.pdf"]
     assert sent[0].attachments[0][1].startswith(b"%PDF")
+
+
+def test_partial_reply_refuses_a_direct_upload(client, calendar, county, clerk, reviewer, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from requests_app import letters
+
+    settings.MEDIA_ROOT = tmp_path
+    application = registered(county.finance, by=clerk, received_on=D(2026, 3, 6))
+    with on_day(D(2026, 3, 20)):
+        letter = letters.draft(application, kind="reply", by=clerk, outcome="2", details="部分内容涉及商业秘密。")
+        letters.approve(letter, by=reviewer)
+        client.force_login(clerk)
+        response = client.post(
+            f"/admin/requests_app/inforequest/{application.pk}/step/reply/",
+            {
+                "outcome": "2",
+                "on": "2026-03-20",
+                "letter": letter.pk,
+                "disclosed": SimpleUploadedFile("合同.pdf", b"%PDF-1.4\n%%EOF\n"),
+            },
+        )
+    assert "须先经“删除处理”" in response.content.decode()
+    application.refresh_from_db()
+    assert application.status == Status.PROCESSING and not application.documents.exists()

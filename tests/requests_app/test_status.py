@@ -20,6 +20,7 @@ from requests_app import workflow
 from requests_app.models import (
     DocumentKind,
     EventKind,
+    InfoRequest,
     Letter,
     LetterKind,
     LetterStatus,
@@ -387,6 +388,11 @@ def test_documents_for_the_applicant_download_and_others_do_not(citizen, applica
     info_request, code = application
     disclosed = document(info_request, for_applicant=True)
     identity = document(info_request, for_applicant=False, name="身份证.pdf")
+    # Not offered before the reply goes out.
+    assert "预算明细.pdf" not in opened(citizen, info_request, code).content.decode()
+    InfoRequest.objects.filter(pk=info_request.pk).update(
+        status=Status.ANSWERED, outcome="1", received_on=D(2026, 3, 3), ended_on=D(2026, 3, 20)
+    )
 
     html = opened(citizen, info_request, code).content.decode()
     response = citizen.get(reverse("disclosure_site:apply_status_document", args=[info_request.number, disclosed.pk]))
