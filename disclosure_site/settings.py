@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "disclosure_site",
     "catalog",
     "requests_app",
+    "workplans",
     "annual_reports",
     "disclosure_site.admin_config.DisclosureAdminConfig",
     "django.contrib.auth",

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib import import_module
 
+from django.apps import apps
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import module_has_submodule
 from django.views.decorators.http import require_GET
 
 from .context_processors import A11Y_CONTRAST_COOKIE, A11Y_TEXT_COOKIE
@@ -25,6 +28,17 @@ SECTIONS = {
     ),
     "reports": ("政府信息公开年报", "各机关每年发布的政府信息公开工作年度报告。", "disclosure_site:reports"),
     "apply": ("依申请公开", "向各机关申请获取政府信息，查询申请办理进度。", "disclosure_site:apply"),
+    # Pages of the work plans app (workplans), linked from the home page beside the entries above.
+    "plans": (
+        "政务公开工作要点",
+        "各机关年度政务公开工作要点、任务分工和工作进展。",
+        "disclosure_site:plans",
+    ),
+    "statistics": (
+        "政务公开统计",
+        "主动公开和依申请公开情况的图表与数据，按机构和年度查看。",
+        "disclosure_site:statistics",
+    ),
 }
 
 A11Y_MAX_AGE = 365 * 24 * 60 * 60
@@ -69,13 +83,29 @@ def section(request, key: str):
     )
 
 
+def organization_panels(request, org: Organization) -> list[str]:
+    """Sections other apps add to an organization's page: `<app>/organization_page.py` with
+    `panels(request, organization)` returning HTML rendered by the app's own templates (render_to_string,
+    autoescaped, safe strings), found like the dashboard panels so that this app imports none of them."""
+    panels: list[str] = []
+    for app_config in apps.get_app_configs():
+        if module_has_submodule(app_config.module, "organization_page"):
+            panels.extend(import_module(f"{app_config.name}.organization_page").panels(request, org))
+    return panels
+
+
 @require_GET
 def organization(request, pk: int):
     org = get_object_or_404(Organization, pk=pk, is_active=True)
     return render(
         request,
         "disclosure_site/organization.html",
-        {"org": org, "children": org.get_children().filter(is_active=True), "ancestors": org.get_ancestors()},
+        {
+            "org": org,
+            "children": org.get_children().filter(is_active=True),
+            "ancestors": org.get_ancestors(),
+            "panels": organization_panels(request, org),
+        },
     )
 
 

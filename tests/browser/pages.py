@@ -250,3 +250,83 @@ PUBLIC_PAGES = PUBLIC_PAGES + (
     PublicPage("report", lambda county: published_report(county).get_absolute_url()),
 )
 NOT_PAGES["report_download"] = "a file download (PDF, DOCX, XLSX, JSON; Content-Disposition: attachment)"
+
+
+# 政务公开工作要点 and 政务公开统计 (workplans): the list with a published plan, the plan with published
+# progress (also filtered, and with a bad filter value), a department's page with the tasks it leads or
+# supports, and the statistics page for the whole government and for a department with data (also with
+# bad parameters).
+
+
+def published_plan(county: County):
+    """测试县人民政府's published 2026 plan with reviewed progress, and applications and items to count."""
+    cached = getattr(county, "_published_plan", None)
+    if cached is not None:
+        return cached
+    import datetime as dt
+
+    from disclosure_site.calendar_data import seed_from_package
+    from disclosure_site.models import Role
+    from tests.factories import MembershipFactory
+    from workplans import workflow
+    from workplans.models import Heading, Task
+
+    seed_from_package({2024, 2025, 2026})
+    published_report(county)  # 县财政局's applications of 2024–2025
+    catalog_data(county)  # published items of 2026
+    head = MembershipFactory(organization=county.government, role=Role.HEAD).user
+    reviewer = MembershipFactory(organization=county.government, role=Role.REVIEWER).user
+    clerk = MembershipFactory(organization=county.finance, role=Role.CLERK).user
+    plan = workflow.create(county.government, year=2026, by=head)
+    heading = Heading.objects.create(plan=plan, position=1, title="一、围绕深化改革推进公开")
+    for number, text, leads, supports in (
+        (1, "推进预决算信息公开，细化到功能分类项级科目", [county.finance], [county.education]),
+        (2, "做好教育领域政策解读和回应关切", [county.education], [county.town, county.finance]),
+    ):
+        task = Task.objects.create(plan=plan, heading=heading, number=number, text=text, due_on=dt.date(2026, 6, 30))
+        workflow.set_units(task, leads=leads, supports=supports, by=head)
+    workflow.approve(plan, by=head)
+    workflow.publish(plan, by=head)
+    for state, percent, reason in (("in_progress", 60, ""), ("delayed", None, "等待上级统一模板")):
+        progress = workflow.record_progress(
+            plan.tasks.get(number=1),
+            organization=county.finance,
+            by=clerk,
+            on=dt.date(2026, 3, 2),
+            state=state,
+            percent=percent,
+            text="已完成部门预算公开模板修订。",
+            reason=reason,
+            today=dt.date(2026, 3, 2),
+        )
+        workflow.publish_progress(progress, by=reviewer)
+    county._published_plan = plan
+    return plan
+
+
+def _plans(label: str, path: Callable[[County], str], status: int = 200) -> PublicPage:
+    return PublicPage(label, lambda county: (published_plan(county), path(county))[1], status)
+
+
+PUBLIC_PAGES = PUBLIC_PAGES + (
+    _named("plans"),
+    _named("statistics"),
+    _plans("plans (with a plan)", lambda county: reverse("disclosure_site:plans")),
+    _plans("plan", lambda county: published_plan(county).get_absolute_url()),
+    _plans("plan (filtered)", lambda county: f"{published_plan(county).get_absolute_url()}?state=delayed"),
+    _plans("plan (bad filter)", lambda county: f"{published_plan(county).get_absolute_url()}?unit=x", status=400),
+    _plans(
+        "organization (with tasks)", lambda county: reverse("disclosure_site:organization", args=[county.education.pk])
+    ),
+    _plans("statistics (whole government)", lambda county: f"{reverse('disclosure_site:statistics')}?year=2026"),
+    _plans(
+        "statistics (department, 2025)",
+        lambda county: f"{reverse('disclosure_site:statistics')}?organization={county.finance.pk}&year=2025",
+    ),
+    _plans(
+        "statistics (bad parameters)",
+        lambda county: f"{reverse('disclosure_site:statistics')}?organization=x&year=1800",
+        status=400,
+    ),
+)
+NOT_PAGES["statistics_csv"] = "a CSV download (Content-Disposition: attachment)"

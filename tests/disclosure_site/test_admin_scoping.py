@@ -24,6 +24,8 @@ from requests_app.models import Consultation, InfoRequest, LegalCase, Letter, Re
 from tests.catalog.factories import GuideFactory, ItemFactory
 from tests.factories import MembershipFactory, UserFactory
 from tests.requests_app.factories import InfoRequestFactory
+from workplans import workflow as plan_workflow
+from workplans.models import Plan, Progress, Task, TaskNote
 
 
 def _calendar_year(county):
@@ -80,6 +82,31 @@ def _education_case(county):
     return LegalCase.objects.create(organization=county.education, kind="reconsideration", filed_on=dt.date(2026, 5, 6))
 
 
+def _education_plan(county):
+    """县教育局's 2026 plan, published, with a task it leads and one it supports (led by 城关镇)."""
+    head = MembershipFactory(organization=county.education, role=Role.HEAD).user
+    plan = plan_workflow.create(county.education, year=2026, by=head)
+    led = Task.objects.create(plan=plan, number=1, text="教育局牵头的任务")
+    plan_workflow.set_units(led, leads=[county.education], supports=[], by=head)
+    supported = Task.objects.create(plan=plan, number=2, text="教育局配合的任务")
+    plan_workflow.set_units(supported, leads=[county.town], supports=[county.education], by=head)
+    plan_workflow.approve(plan, by=head)
+    plan_workflow.publish(plan, by=head)
+    return plan, led, supported, head
+
+
+def _education_progress(county):
+    _, led, _, head = _education_plan(county)
+    return plan_workflow.record_progress(
+        led, organization=county.education, by=head, on=dt.date(2026, 3, 2), state="in_progress", text="教育局的进展"
+    )
+
+
+def _education_note(county):
+    _, _, supported, head = _education_plan(county)
+    return plan_workflow.add_note(supported, organization=county.education, by=head, text="教育局的备注")
+
+
 RECORDS = {
     Subject: _subject,
     Category: lambda county: Category.objects.get(organization=county.education, code="0307"),
@@ -100,6 +127,10 @@ RECORDS = {
     LegalCase: _education_case,
     RedactionJob: _education_redaction,
     Report: lambda county: Report.objects.create(organization=county.education, year=2025, format="2021"),
+    Plan: lambda county: _education_plan(county)[0],
+    Task: lambda county: _education_plan(county)[1],
+    Progress: _education_progress,
+    TaskNote: _education_note,
 }
 
 

@@ -1,0 +1,505 @@
+"""The public statistics page (政务公开统计) of an organization or the whole government and a year, as
+SQL aggregates returning plain dataclasses; charts, tables and CSV files format them and query nothing.
+
+The numbers the yearly report also prints follow the report's counting rules (requests_app.report_stats,
+catalog.report_stats), and tests/workplans/test_statistics.py checks them against a built report cell by
+cell, inconsistent data included:
+- items published in the year: published items whose 发布日期 falls in the year, Beijing time (the
+  report's "主动公开政府信息" total);
+- applications received (条例 第三十一条) in the year, per month: table B 一、本年新收;
+- 上年结转: received before the year and not ended before it; 结转下年度: received by 31 December and not
+  ended by then; outcomes: ended in the year, each once in the row of its outcome (table B 三);
+- reconsideration and lawsuits: table C (requests_app.report_stats.cases itself).
+Table B's rows come from one scan grouped by a handful of small keys instead of the report's separate
+queries per row group: the page shows no applicant columns and must stay fast at 200,000 applications.
+
+Reply times, for the applications answered (答复) in the year: working days from the received date to the
+reply (day 1 is the working day after receipt, disclosure_site.workdays), median and 90th percentile (the
+smallest number of working days within which 90% were answered). Answered in time: on or before the due
+date of requests_app.deadlines.clock — 20 working days (第三十三条), an approved extension, the restart
+after a correction (第三十条), pauses for consultations and fees (第三十二条, 国办函〔2020〕109号), a later date
+(第三十五条). The working-day arithmetic runs on the (received, replied) pairs grouped in SQL, and on the
+few applications whose events move the deadline, against one cumulative index of the calendar read in
+two queries: O(1) per pair, so time and queries hardly depend on the number of applications. The rules
+are those of deadlines.clock, step by step (a test compares both on every kind of event); anything the
+index cannot answer falls back to deadlines.clock itself. A year with no calendar entered is reported
+as such (DESIGN.md: never a weekends-only guess).
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.db.models import Case, CharField, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import ExtractMonth
+
+from catalog.models import Category, Item, ItemStatus
+from disclosure_site.errors import CalendarMissing
+from disclosure_site.models import CalendarDay, CalendarYear, Organization
+from requests_app import deadlines
+from requests_app import report_stats as request_stats
+from requests_app.models import CaseKind, EventKind, InfoRequest, Outcome, OutcomeGroup, RequestEvent, Status
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+MONTHS = tuple(range(1, 13))
+# Events that move the reply deadline of an answered application away from "20 working days after receipt".
+CLOCK_EVENTS = (
+    EventKind.CORRECTION_RECEIVED,
+    EventKind.EXTENDED,
+    EventKind.CONSULTATION_STARTED,
+    EventKind.CONSULTATION_ENDED,
+    EventKind.FEE_NOTICE,
+    EventKind.FEE_PAID,
+    EventKind.LATER_DATE,
+)
+PAUSE_ENDS = {EventKind.CONSULTATION_STARTED: EventKind.CONSULTATION_ENDED, EventKind.FEE_NOTICE: EventKind.FEE_PAID}
+REPLY_BUCKETS = (
+    (0, 5, "5个工作日以内"),
+    (6, 10, "6–10个工作日"),
+    (11, 15, "11–15个工作日"),
+    (16, 20, "16–20个工作日"),
+    (21, 30, "21–30个工作日"),
+    (31, 40, "31–40个工作日"),
+    (41, None, "40个工作日以上"),
+)
+
+
+@dataclass(frozen=True)
+class Applications:
+    by_month: tuple[int, ...]  # received in the year, per month (table B 一, spread over the months)
+    carried: int  # 上年结转
+    open_at_end: int  # 结转下年度继续办理
+    outcomes: dict[str, int]  # ended in the year: {outcome code: count} (table B 三)
+
+    @property
+    def new(self) -> int:
+        return sum(self.by_month)
+
+    @property
+    def ended(self) -> int:
+        return sum(self.outcomes.values())
+
+
+@dataclass(frozen=True)
+class ReplyTimes:
+    answered: int  # applications answered (答复) in the year
+    median: float | None  # working days
+    p90: int | None
+    buckets: tuple[tuple[str, int], ...]
+    in_time: int
+    late: int
+    extended: int  # answered in the year after an extension of the deadline (条例 第三十三条)
+    missing_years: tuple[int, ...] = ()  # calendar years not entered: no reply time could be computed
+
+    @property
+    def known(self) -> bool:
+        return not self.missing_years
+
+    @property
+    def in_time_share(self) -> float | None:
+        decided = self.in_time + self.late
+        return self.in_time / decided if decided else None
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    code: str
+    group: str  # the group's label, e.g. （三）不予公开
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Statistics:
+    year: int
+    organization: Organization | None  # None: the whole government
+    subtree: bool
+    items_by_month: tuple[int, ...]
+    items_by_category: tuple[tuple[str, int], ...]
+    applications: Applications
+    outcomes: tuple[OutcomeRow, ...]
+    reply: ReplyTimes
+    cases: request_stats.Cases
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def items_total(self) -> int:
+        return sum(self.items_by_month)
+
+    @property
+    def applications_by_month(self) -> tuple[int, ...]:
+        return self.applications.by_month
+
+    @property
+    def applications_total(self) -> int:
+        return self.applications.new
+
+    @property
+    def carried(self) -> int:
+        return self.applications.carried
+
+    @property
+    def open_at_end(self) -> int:
+        return self.applications.open_at_end
+
+    @property
+    def ended(self) -> int:
+        return self.applications.ended
+
+    def case_rows(self) -> list[tuple[str, dict[str, int], int]]:
+        return [(kind.label, self.cases.by_kind[kind], self.cases.total(kind)) for kind in CaseKind]
+
+
+def organizations_for(organization: Organization | None, *, subtree: bool) -> QuerySet[Organization] | None:
+    """None for the whole government (no filter at all); one organization, or it and its subtree."""
+    if organization is None:
+        return None
+    if subtree:
+        return organization.get_descendants(include_self=True)
+    return Organization.objects.filter(pk=organization.pk)
+
+
+def _of(queryset: QuerySet, organizations: QuerySet[Organization] | None, field_name: str = "organization"):
+    return queryset if organizations is None else queryset.filter(**{f"{field_name}__in": organizations})
+
+
+def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
+    return dt.datetime(year, 1, 1, tzinfo=BEIJING), dt.datetime(year + 1, 1, 1, tzinfo=BEIJING)
+
+
+def items(
+    organizations: QuerySet[Organization] | None, year: int
+) -> tuple[tuple[int, ...], tuple[tuple[str, int], ...]]:
+    """Published items of the year per month and per catalog column (columns of the same name, as every
+    organization's seeded 公开目录 has them, count together), in two queries shaped for the catalog's list
+    indexes: twelve conditional counts over the range of (status, published_at), and per column a count
+    over its range of (category, status, published_at) — both read from the indexes alone, never the
+    1,000,000 rows (a GROUP BY over the year's rows took 4 times as long)."""
+    start, end = year_bounds(year)
+    published = Q(status=ItemStatus.PUBLISHED, published_at__gte=start, published_at__lt=end)
+    bounds = [dt.datetime(year, month, 1, tzinfo=BEIJING) for month in MONTHS] + [end]
+    counts = _of(Item.objects.filter(published), organizations).aggregate(
+        **{
+            f"m{month}": Count("pk", filter=Q(published_at__gte=bounds[month - 1], published_at__lt=bounds[month]))
+            for month in MONTHS
+        }
+    )
+    in_column = (
+        Item.objects.filter(published, category=OuterRef("pk"))
+        .order_by()
+        .values("category")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    columns = _of(Category.objects.all(), organizations).order_by().annotate(n=Subquery(in_column))
+    by_category: dict[str, int] = defaultdict(int)
+    for name, n in columns.values_list("name", "n"):
+        if n:
+            by_category[name] += n
+    categories = tuple(sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0])))
+    return tuple(counts[f"m{month}"] for month in MONTHS), categories
+
+
+def applications(organizations: QuerySet[Organization] | None, year: int) -> Applications:
+    """Table B's rows for the page in one scan, grouped by four small keys (at most 14 × 2 × 2 × 22 rows)."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    ended_in_year = Q(ended_on__gte=first, ended_on__lte=last)
+    not_ended_before = Q(ended_on__isnull=True) | Q(ended_on__gte=first)
+    open_at_end = Q(ended_on__isnull=True) | Q(ended_on__gt=last)
+    concerned = (Q(received_on__lte=last) & (Q(received_on__gte=first) | not_ended_before)) | ended_in_year
+
+    def flag(condition: Q) -> Case:
+        return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+    rows = (
+        _of(InfoRequest.objects.filter(Q(received_on__isnull=False) & concerned), organizations)
+        .order_by()
+        .values_list(
+            Case(
+                When(Q(received_on__gte=first, received_on__lte=last), then=ExtractMonth("received_on")),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            flag(Q(received_on__lt=first) & not_ended_before),
+            flag(Q(received_on__lte=last) & open_at_end),
+            Case(When(ended_in_year, then=F("outcome")), default=Value(""), output_field=CharField()),
+        )
+        .annotate(n=Count("pk"))
+    )
+    by_month = dict.fromkeys(MONTHS, 0)
+    carried = still_open = 0
+    outcomes = dict.fromkeys(Outcome.values, 0)
+    for month, was_carried, is_open, outcome, n in rows:
+        if month:
+            by_month[month] += n
+        carried += was_carried * n
+        still_open += is_open * n
+        if outcome:
+            outcomes[outcome] = outcomes.get(outcome, 0) + n
+    return Applications(tuple(by_month[m] for m in MONTHS), carried, still_open, outcomes)
+
+
+def outcome_rows(figures: Applications) -> tuple[OutcomeRow, ...]:
+    return tuple(
+        OutcomeRow(
+            code=outcome.value,
+            group=OutcomeGroup(outcome.value.split(".")[0]).label.split("（区分处理")[0],
+            label=str(outcome.label),
+            count=figures.outcomes.get(outcome.value, 0),
+        )
+        for outcome in Outcome
+    )
+
+
+# Working days -----------------------------------------------------------------------------------------
+
+
+class BeyondIndex(Exception):
+    """A date outside the years the index covers; after: past their end (not before their start)."""
+
+    def __init__(self, day: dt.date, *, after: bool) -> None:
+        super().__init__(day)
+        self.after = after
+
+
+class LoadedCalendar:
+    """Every entered calendar year, read in two queries. Answers like disclosure_site.workdays.Calendar
+    (raising CalendarMissing for a year not entered), and after index(first, last) counts and adds
+    working days in O(1) from a cumulative table of the years first..last."""
+
+    def __init__(self) -> None:
+        self.years = frozenset(CalendarYear.objects.values_list("year", flat=True))
+        self.holidays: set[dt.date] = set()
+        self.workdays: set[dt.date] = set()
+        for date, kind in CalendarDay.objects.values_list("date", "kind"):
+            (self.holidays if kind == CalendarDay.Kind.HOLIDAY else self.workdays).add(date)
+        self._origin = dt.date(1, 1, 1)
+        self._cumulative: list[int] = []  # working days from the origin up to and including each date
+        self._working: list[dt.date] = []  # the working days, in order
+
+    def is_working_day(self, day: dt.date) -> bool:
+        if day.year not in self.years:
+            raise CalendarMissing(day.year)
+        if day in self.workdays:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
+
+    def missing(self, first: int, last: int) -> tuple[int, ...]:
+        return tuple(year for year in range(first, last + 1) if year not in self.years)
+
+    def index(self, first: int, last: int) -> None:
+        """Index the years first..last (all entered), and the years after them that are entered too."""
+        while last + 1 in self.years:
+            last += 1
+        self._origin = dt.date(first, 1, 1)
+        day, running = self._origin, 0
+        cumulative, working = [], []
+        while day.year <= last:
+            if self.is_working_day(day):
+                running += 1
+                working.append(day)
+            cumulative.append(running)
+            day += dt.timedelta(days=1)
+        self._cumulative, self._working = cumulative, working
+
+    def _position(self, day: dt.date) -> int:
+        offset = (day - self._origin).days
+        if not 0 <= offset < len(self._cumulative):
+            raise BeyondIndex(day, after=offset >= 0)
+        return self._cumulative[offset]
+
+    def working_days_between(self, a: dt.date, b: dt.date) -> int:
+        """Working days after a up to and including b (disclosure_site.workdays.working_days_between)."""
+        return self._position(b) - self._position(a)
+
+    def add_working_days(self, start: dt.date, n: int) -> dt.date:
+        """The n-th working day after start (disclosure_site.workdays.add_working_days)."""
+        if n == 0:
+            return start
+        k = self._position(start) + n
+        if k > len(self._working):
+            raise BeyondIndex(start, after=True)
+        return self._working[k - 1]
+
+
+def in_time(received: dt.date, replied: dt.date, events: list[tuple], calendar: LoadedCalendar) -> bool:
+    """Whether an answered application was answered by its due date: requests_app.deadlines.clock's rules
+    for an ended application, step by step, on the indexed calendar. events: (kind, on, days, due_on) in
+    the order recorded. Raises BeyondIndex where the index cannot answer."""
+    start, extension, paused, pause, later = received, 0, 0, None, None
+    for kind, on, days, due_on in events:
+        if kind == EventKind.CORRECTION_RECEIVED:
+            start, paused, pause = on, 0, None  # 第三十条: the count restarts from the corrected application
+        elif kind in PAUSE_ENDS:
+            if pause is None:
+                pause = (PAUSE_ENDS[kind], on)
+        elif pause is not None and kind == pause[0]:
+            running_due = calendar.add_working_days(start, deadlines.REPLY_WORKING_DAYS + extension + paused)
+            # A pause that began after the reply was already due adds nothing (deadlines._pause_length).
+            if pause[1] < running_due:
+                paused += max(0, calendar.working_days_between(pause[1], on))
+            pause = None
+        elif kind == EventKind.EXTENDED:
+            extension = days or 0
+        elif kind == EventKind.LATER_DATE:
+            later = due_on
+    try:
+        due = calendar.add_working_days(start, deadlines.REPLY_WORKING_DAYS + extension + paused)
+    except BeyondIndex as beyond:
+        if beyond.after:
+            return True  # the due date lies past every indexed day, so after the reply (in the year indexed)
+        raise
+    if later and later > due:
+        due = later
+    return replied <= due
+
+
+def _clock_in_time(received: dt.date, replied: dt.date, events: list[tuple], calendar: LoadedCalendar) -> bool | int:
+    """deadlines.clock itself, for what the index cannot answer: True/False, or the missing calendar year."""
+    info_request = InfoRequest(received_on=received, ended_on=replied, status=Status.ANSWERED)
+    rows = [
+        RequestEvent(kind=kind, on=on, days=days, due_on=due_on, at=dt.datetime(2000, 1, 1, tzinfo=BEIJING), pk=i)
+        for i, (kind, on, days, due_on) in enumerate(events, start=1)
+    ]
+    clock = deadlines.clock(info_request, events=rows, today=replied, calendar=calendar)
+    if clock.missing_year:
+        # The due date lies in a year not entered yet: only a reply before that year is surely in time.
+        return True if clock.missing_year > replied.year else clock.missing_year
+    return replied <= clock.due
+
+
+def _median(distribution: list[tuple[int, int]], total: int) -> float:
+    """The median of a sorted [(value, how many)] distribution (the mean of the two middle values if even)."""
+
+    def nth(rank: int) -> int:  # rank from 1
+        seen = 0
+        for value, n in distribution:
+            seen += n
+            if seen >= rank:
+                return value
+        raise ValueError(rank)
+
+    if total % 2:
+        return float(nth(total // 2 + 1))
+    return (nth(total // 2) + nth(total // 2 + 1)) / 2
+
+
+def _percentile(distribution: list[tuple[int, int]], total: int, share: float) -> int:
+    """The nearest-rank percentile: the smallest value that at least `share` of the cases do not exceed."""
+    rank = max(1, math.ceil(share * total))
+    cumulative, seen = [], 0
+    for _, n in distribution:
+        seen += n
+        cumulative.append(seen)
+    return distribution[bisect.bisect_left(cumulative, rank)][0]
+
+
+def reply_times(
+    organizations: QuerySet[Organization] | None, year: int, calendar: LoadedCalendar | None = None
+) -> ReplyTimes:
+    """Reply times and timeliness of the applications answered in the year: four queries in all."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    answered = Q(status=Status.ANSWERED, received_on__isnull=False, ended_on__gte=first, ended_on__lte=last)
+    pairs = list(
+        _of(InfoRequest.objects.filter(answered), organizations)
+        .order_by()
+        .values_list("received_on", "ended_on")
+        .annotate(n=Count("pk"))
+    )
+    moved = (
+        _of(
+            RequestEvent.objects.filter(
+                kind__in=CLOCK_EVENTS,
+                info_request__status=Status.ANSWERED,
+                info_request__received_on__isnull=False,
+                info_request__ended_on__gte=first,
+                info_request__ended_on__lte=last,
+            ),
+            organizations,
+            "info_request__organization",
+        )
+        .order_by("at", "pk")
+        .values_list(
+            "info_request_id", "info_request__received_on", "info_request__ended_on", "kind", "on", "days", "due_on"
+        )
+    )
+    events: dict[int, tuple[dt.date, dt.date, list[tuple]]] = {}
+    for request_id, received, replied, *event in moved:
+        events.setdefault(request_id, (received, replied, []))[2].append(tuple(event))
+    calendar = calendar or LoadedCalendar()
+    total = sum(n for _, _, n in pairs)
+    empty = ReplyTimes(answered=total, median=None, p90=None, buckets=(), in_time=0, late=0, extended=0)
+    if not total:
+        return empty
+    earliest = min(received for received, _, _ in pairs)
+    missing = calendar.missing(earliest.year, year)
+    if missing:
+        return ReplyTimes(**{**empty.__dict__, "missing_years": missing})
+    calendar.index(earliest.year, year)
+
+    taken: dict[int, int] = defaultdict(int)
+    timely = 0
+    plain_due: dict[dt.date, dt.date | None] = {}  # 20 working days after each received date; None: past the index
+    for received, replied, n in pairs:
+        taken[calendar.working_days_between(received, replied)] += n
+        if received not in plain_due:
+            try:
+                plain_due[received] = calendar.add_working_days(received, deadlines.REPLY_WORKING_DAYS)
+            except BeyondIndex:
+                plain_due[received] = None
+        due = plain_due[received]
+        if due is None or replied <= due:
+            timely += n
+    # Applications whose events move the deadline: replace the verdict counted above with theirs.
+    extended = 0
+    unknown: set[int] = set()
+    for received, replied, rows in events.values():
+        extended += any(kind == EventKind.EXTENDED for kind, *_ in rows)
+        try:
+            verdict = in_time(received, replied, rows, calendar)
+        except BeyondIndex:
+            verdict = _clock_in_time(received, replied, rows, calendar)
+            if verdict is not True and verdict is not False:
+                unknown.add(verdict)
+                continue
+        timely += int(verdict) - int(in_time(received, replied, [], calendar))
+    if unknown:
+        return ReplyTimes(**{**empty.__dict__, "missing_years": tuple(sorted(unknown))})
+
+    distribution = sorted(taken.items())
+    buckets = tuple(
+        (label, sum(n for days, n in distribution if days >= low and (high is None or days <= high)))
+        for low, high, label in REPLY_BUCKETS
+    )
+    return ReplyTimes(
+        answered=total,
+        median=_median(distribution, total),
+        p90=_percentile(distribution, total, 0.9),
+        buckets=buckets,
+        in_time=timely,
+        late=total - timely,
+        extended=extended,
+    )
+
+
+def gather(organization: Organization | None, year: int, *, subtree: bool) -> Statistics:
+    """Everything the page shows, in a constant number of queries (eight)."""
+    organizations = organizations_for(organization, subtree=subtree)
+    by_month, by_category = items(organizations, year)
+    figures = applications(organizations, year)
+    return Statistics(
+        year=year,
+        organization=organization,
+        subtree=subtree,
+        items_by_month=by_month,
+        items_by_category=by_category,
+        applications=figures,
+        outcomes=outcome_rows(figures),
+        reply=reply_times(organizations, year),
+        cases=request_stats.cases(organizations if organizations is not None else Organization.objects.all(), year),
+    )
