@@ -35,12 +35,19 @@ def gather(report: Report, *, today: dt.date | None = None) -> None:
     figures = statistics.gather(organizations_of(report), report.year, today=today)
     report.statistics = statistics.named(figures)
     report.facts = narrative.facts(figures, report.year, subtree=report.scope == Scope.SUBTREE)
+    # The year's work plans (workplans.report_text): tasks completed, delayed and open, with their reasons,
+    # appended to sections 五 and 六; empty (nothing added) when there is no published plan.
+    from workplans import report_text
+
+    report.facts.update(report_text.facts(organizations_of(report), report.year))
     report.built_at = timezone.now()
     fmt = formats.get(report.format)
     text = dict(report.narrative or {})
     for section in fmt.narrative_sections:
-        if not (text.get(section.key) or "").strip() and section.facts:
-            text[section.key] = "\n\n".join(report.facts[topic] for topic in section.facts)
+        topics = (*section.facts, *report_text.SECTION_TOPICS.get(section.key, ()))
+        known = [report.facts[topic] for topic in topics if report.facts.get(topic)]
+        if not (text.get(section.key) or "").strip() and known:
+            text[section.key] = "\n\n".join(known)
     report.narrative = text
 
 
