@@ -4,10 +4,11 @@ How a search runs (figures behind the bounds: bench/search.py and the README):
 
 1. The query is parsed into terms (catalog/search/query.py) and the filters into SQL on the index
    table, with the list pages' semantics (organization and category with their subtrees, subject with
-   its second level, type, validity, publication dates in Beijing time).
+   its second level, type, validity, publication dates in Beijing time). Subtrees are written as the
+   literal list of their ids, so that the planner knows how many rows they hold.
 2. One query counts the matches up to CAP and groups them by organization and type (the facets);
    past the cap the count shows as "10000+" and the facets as counted over the first CAP matches.
-3. Date order reads the page straight from the index. Relevance ranks a bounded candidate set: the
+3. Date order reads the page from the newest matches. Relevance ranks a bounded candidate set: the
    newest RELEVANCE_CANDIDATES matches, and as many of the newest title matches; title matches
    first, then the backend's score (ts_rank or bm25), then date.
 4. A term that is several tokens (张三丰, "政府信息公开 工作") is checked as a string on the texts
@@ -16,16 +17,20 @@ How a search runs (figures behind the bounds: bench/search.py and the README):
    that pass the filters, so a string across word boundaries (府信息) still finds its items.
 6. With no result and filters (or title-only) in force, the same words without them are counted:
    the "did you mean" of the results page.
+
+How each question is read fast is the backend's business (catalog/search/postgres.py explains the
+access paths on PostgreSQL).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
@@ -41,13 +46,11 @@ CAP = 10_000
 PAGE_SIZE = 20
 MAX_RESULTS = 1000  # pages past this are not offered: a citizen narrows the search instead
 RELEVANCE_CANDIDATES = 200
-ORDERED_SCAN = 2000  # rows of the date index a common word's page may read (each costs a tsvector read)
 CHECK_BATCH = 100
 CHECK_LIMIT = 1000  # candidates whose text a multi-token query reads, at most
 FALLBACK_SCAN = 2000
 
 ORDERS = {"relevance": "相关度", "date": "发布日期"}
-TABLE = backends.TABLE
 
 
 @dataclass(frozen=True)
@@ -91,22 +94,19 @@ class SearchFilters:
         where: list[str] = []
         params: list = []
 
-        def subtree(column: str, table: str, node) -> None:
-            where.append(
-                f"{alias}.{column} IN (SELECT id FROM {table} WHERE tree_id = %s AND lft >= %s AND rght <= %s)"  # noqa: S608
-            )
-            params.extend([node.tree_id, node.lft, node.rght])
+        def subtree(column: str, node) -> None:
+            # The ids themselves, not a subquery on the tree: the planner then knows how many rows they
+            # hold (a subquery is estimated at one row, and a million rows were read one by one).
+            ids = list(node.get_descendants(include_self=True).values_list("pk", flat=True))
+            where.append(f"{alias}.{column} IN ({', '.join(['%s'] * len(ids))})")
+            params.extend(ids)
 
-        if self.organization is not None:
-            subtree("organization_id", Organization._meta.db_table, self.organization)
+        if self.organization is not None and not _covers_all(self.organization):
+            subtree("organization_id", self.organization)
         if self.category is not None:
-            subtree("category_id", Category._meta.db_table, self.category)
+            subtree("category_id", self.category)
         if self.subject is not None:
-            if self.subject.is_leaf_node():
-                where.append(f"{alias}.subject_id = %s")
-                params.append(self.subject.pk)
-            else:
-                subtree("subject_id", Subject._meta.db_table, self.subject)
+            subtree("subject_id", self.subject)
         if self.document_type:
             where.append(f"{alias}.document_type = %s")
             params.append(self.document_type)
@@ -120,6 +120,11 @@ class SearchFilters:
             where.append(f"{alias}.published_at < %s")
             params.append(_start_of(self.date_to + dt.timedelta(days=1)))
         return where, params
+
+
+def _covers_all(organization: Organization) -> bool:
+    """Whether the organization's subtree is every organization (the single root): no condition then."""
+    return organization.is_root_node() and not Organization.objects.exclude(tree_id=organization.tree_id).exists()
 
 
 def _start_of(day: dt.date):
@@ -274,10 +279,6 @@ def search(
     return result
 
 
-def _cursor():
-    return connection.cursor()
-
-
 def _clamp_page(result: SearchResult) -> int:
     """The offset of the page asked for; a page past the last shows the last one, with a notice."""
     if result.page > result.num_pages:
@@ -286,25 +287,15 @@ def _clamp_page(result: SearchResult) -> int:
     return (result.page - 1) * result.page_size
 
 
-def _where(result: SearchResult, match_sql: tuple[str, list] | None) -> tuple[str, list]:
+def _searcher(result: SearchResult, match: backends.Match | None):
     conditions, params = result.filters.sql("e")
-    if match_sql is not None:
-        conditions = [match_sql[0], *conditions]
-        params = [*match_sql[1], *params]
-    return (" AND ".join(conditions) or "1 = 1"), params
-
-
-def _count(result: SearchResult, where: str, params: list, *, plan: str | None = None) -> None:
-    """Total (capped) and the facet counts, in one query over at most CAP + 1 matches."""
     backend = backends.for_connection(connection)
-    with transaction.atomic(), _cursor() as cursor, backend.plan(cursor, plan):
-        cursor.execute(
-            f"""SELECT organization_id, document_type, COUNT(*) FROM (
-                    SELECT e.organization_id, e.document_type FROM {TABLE} e WHERE {where} LIMIT {CAP + 1}
-                ) s GROUP BY organization_id, document_type""",  # noqa: S608 - fragments are ours, values are params
-            params,
-        )
-        rows = cursor.fetchall()
+    return backend.searcher(match, backends.Where(tuple(conditions), tuple(params)))
+
+
+def _count(result: SearchResult, searcher) -> None:
+    """Total (capped) and the facet counts, in one query over at most CAP + 1 matches."""
+    rows = searcher.count(CAP)
     total = sum(n for _, _, n in rows)
     result.capped = total > CAP
     result.total = min(total, CAP)
@@ -314,70 +305,30 @@ def _count(result: SearchResult, where: str, params: list, *, plan: str | None =
         result.type_counts[doc_type] = result.type_counts.get(doc_type, 0) + n
 
 
-def _by_date(where: str, params: list, limit: int, offset: int = 0, *, plan: str | None = None) -> list[tuple]:
-    backend = backends.for_connection(connection)
-    with transaction.atomic(), _cursor() as cursor, backend.plan(cursor, plan):
-        cursor.execute(
-            f"""SELECT e.item_id, e.published_at FROM {TABLE} e WHERE {where}
-                ORDER BY e.published_at DESC, e.item_id DESC LIMIT %s OFFSET %s""",  # noqa: S608
-            [*params, limit, offset],
-        )
-        return cursor.fetchall()
-
-
-def _newest(result: SearchResult, match, where: str, params: list, limit: int, offset: int = 0) -> list[tuple]:
-    """The newest matches, by the cheapest path (figures: bench/search.py).
-
-    At most CAP matches: read them all through the GIN index and sort. More: if the page fills within
-    ORDERED_SCAN rows of the date index (a common word), walk it; otherwise (a word of a few per cent)
-    read the GIN matches within a window of the newest entries, widened until the page is full.
-    """
-    if not result.capped:
-        return _by_date(where, params, limit, offset, plan="bitmap")
-    backend = backends.for_connection(connection)
-    with _cursor() as cursor:
-        share, rows = backend.density(cursor, match)
-        floor = CAP / rows if rows else 1.0
-        to_read = (offset + limit) / max(share or floor, floor)
-        if to_read <= ORDERED_SCAN or not rows:
-            return _by_date(where, params, limit, offset, plan="ordered")
-        window = max(int(to_read * 2), 5000)
-        while True:
-            cutoff = backend.cutoff(cursor, window)
-            if cutoff is None:
-                return _by_date(where, params, limit, offset, plan="bitmap")
-            found = _by_date(f"{where} AND e.published_at >= %s", [*params, cutoff], limit, offset, plan="bitmap")
-            if len(found) == limit:
-                return found
-            window *= 4
-
-
 def _latest(result: SearchResult) -> None:
     """No words: the newest published items that pass the filters."""
-    where, params = _where(result, None)
-    _count(result, where, params)
+    searcher = _searcher(result, None)
+    _count(result, searcher)
     result.reachable = MAX_RESULTS
     if result.page_size:
         offset = _clamp_page(result)
-        result.ids = [pk for pk, _ in _by_date(where, params, result.page_size, offset)]
+        result.ids = [pk for pk, _ in searcher.newest(result.page_size, offset)]
 
 
 def _index_search(result: SearchResult) -> None:
-    backend = backends.for_connection(connection)
-    match = result.query.match(title_only=result.title_only)
-    where, params = _where(result, backend.condition(match))
-    _count(result, where, params, plan="bitmap")
+    searcher = _searcher(result, result.query.match(title_only=result.title_only))
+    _count(result, searcher)
     if result.total == 0 or not result.page_size:
         return
     if result.query.needs_check:
-        _checked_page(result, backend, match, where, params)
+        _checked_page(result, searcher)
         return
     if result.order == "date":
         result.reachable = MAX_RESULTS
         offset = _clamp_page(result)
-        result.ids = [pk for pk, _ in _newest(result, match, where, params, result.page_size, offset)]
+        result.ids = [pk for pk, _ in searcher.newest(result.page_size, offset)]
     else:
-        ranked = _ranked(result, backend, match, where, params)
+        ranked = _ranked(result, searcher, needed=result.page * result.page_size)
         result.reachable = len(ranked)
         offset = _clamp_page(result)
         result.ids = ranked[offset : offset + result.page_size]
@@ -391,34 +342,29 @@ def _reachable_notice(result: SearchResult) -> str:
     return f"结果较多，只列出最新的 {result.reachable} 条，请增加关键词或筛选条件。"
 
 
-def _ranked(result: SearchResult, backend, match, where: str, params: list) -> list[int]:
-    """Relevance over a bounded candidate set: the newest matches and the newest title matches."""
-    title_only = result.title_only
-    newest = _newest(result, match, where, params, RELEVANCE_CANDIDATES)
-    candidates = dict(newest)
-    title_ids: set[int] = set(candidates) if title_only else set()
-    if not title_only:
-        title_sql, title_params = backend.title_condition(match)
-        if len(newest) == RELEVANCE_CANDIDATES:
-            # Title matches are fewer: the title GIN finds them, unless the word is common in titles too.
-            with _cursor() as cursor:
-                share, rows = backend.density(cursor, match, title=True)
-            plan = "ordered" if share is not None and share * rows > CAP else "bitmap"
-            title_rows = _by_date(f"{title_sql} AND {where}", [*title_params, *params], RELEVANCE_CANDIDATES, plan=plan)
+def _ranked(result: SearchResult, searcher, needed: int | None = None) -> list[int]:
+    """Relevance over a bounded candidate set: the newest matches and the newest title matches.
+
+    Scores are read only where they decide the first `needed` places (None: all): title matches come
+    first, so when they fill those places the others are left in date order, and the title matches too
+    when the backend says their scores are all equal (a one-word query on PostgreSQL)."""
+    if result.title_only:
+        newest = searcher.newest(RELEVANCE_CANDIDATES)
+        candidates = dict(newest)
+        title_ids = set(candidates)
+    else:
+        newest = searcher.newest(RELEVANCE_CANDIDATES, flag_title=True)
+        candidates = {pk: published for pk, published, _ in newest}
+        title_ids = {pk for pk, _, in_title in newest if in_title}
+        if len(newest) == RELEVANCE_CANDIDATES:  # else every match is a candidate already
+            title_rows = searcher.newest(RELEVANCE_CANDIDATES, title=True)
             candidates.update(title_rows)
-            title_ids = {pk for pk, _ in title_rows}
-        ids = list(candidates)
-        with _cursor() as cursor:
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                marks = ", ".join(["%s"] * len(chunk))
-                cursor.execute(
-                    f"SELECT e.item_id FROM {TABLE} e WHERE e.item_id IN ({marks}) AND {title_sql}",  # noqa: S608
-                    [*chunk, *title_params],
-                )
-                title_ids.update(pk for (pk,) in cursor.fetchall())
-    with _cursor() as cursor:
-        scores = backend.scores(cursor, match, list(candidates))
+            title_ids.update(pk for pk, _ in title_rows)
+    titled = [pk for pk in candidates if pk in title_ids]
+    to_score = [] if searcher.equal_title_scores else titled
+    if needed is None or needed > len(titled):
+        to_score += [pk for pk in candidates if pk not in title_ids]
+    scores = searcher.scores(to_score)
 
     def key(pk: int):
         return (pk in title_ids, round(scores.get(pk, 0.0), 6), candidates[pk], pk)
@@ -426,29 +372,42 @@ def _ranked(result: SearchResult, backend, match, where: str, params: list) -> l
     return sorted(candidates, key=key, reverse=True)
 
 
-def _haystacks(item: Item, title_only: bool) -> str:
+_IDEOGRAPHS_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
+def _contains_all(item: Item, strings: list[str], title_only: bool) -> bool:
+    """Whether the item's text, normalized as the index's, contains every string.
+
+    Normalizing thousands of characters is the slow part, and most candidates contain the strings: a
+    string of ideographs only is found in the raw text first (NFKC leaves those unchanged and composes
+    nothing with them, so found there means found in the normalized text)."""
     if title_only:
-        return normalize(item.title)
-    parts = [item.title, item.summary, item.keywords, item.document_number, item.index_number or ""]
-    return normalize(" ".join([*parts, html_to_text(item.body)]))
+        raw = item.title
+    else:
+        parts = [item.title, item.summary, item.keywords, item.document_number, item.index_number or ""]
+        raw = " ".join([*parts, html_to_text(item.body)])
+    pending = [s for s in strings if not (_IDEOGRAPHS_RE.fullmatch(s) and s in raw)]
+    if not pending:
+        return True
+    text = normalize(raw)
+    return all(s in text for s in pending)
 
 
-def _checked_page(result: SearchResult, backend, match, where: str, params: list) -> None:
+def _checked_page(result: SearchResult, searcher) -> None:
     """Fill the page with candidates whose text contains every multi-token term as a string."""
     strings = [t.text for t in result.query.required if t.needs_check]
-    if result.order == "date":
-        ranked = None
-    else:
-        ranked = _ranked(result, backend, match, where, params)
+    ranked = None if result.order == "date" else _ranked(result, searcher)
     wanted = result.page * result.page_size + 1
     verified: list[int] = []
     scanned = 0
     exhausted = False
     while len(verified) < wanted and scanned < CHECK_LIMIT:
+        # Read a little more than the page still needs (most candidates usually pass), at most a batch.
+        size = min(CHECK_BATCH, max(16, math.ceil((wanted - len(verified)) * 1.5)))
         if ranked is None:
-            chunk = [pk for pk, _ in _newest(result, match, where, params, CHECK_BATCH, scanned)]
+            chunk = [pk for pk, _ in searcher.newest(size, scanned)]
         else:
-            chunk = ranked[scanned : scanned + CHECK_BATCH]
+            chunk = ranked[scanned : scanned + size]
         if not chunk:
             exhausted = True
             break
@@ -460,9 +419,9 @@ def _checked_page(result: SearchResult, backend, match, where: str, params: list
         by_pk = {item.pk: item for item in items}
         for pk in chunk:
             item = by_pk.get(pk)
-            if item is not None and all(s in _haystacks(item, result.title_only) for s in strings):
+            if item is not None and _contains_all(item, strings, result.title_only):
                 verified.append(pk)
-        if len(chunk) < CHECK_BATCH:
+        if len(chunk) < size:
             exhausted = True
             break
     # Complete when every index match was read: all of them in date order, or a ranked list holding them all.
@@ -505,7 +464,7 @@ def _substring_search(result: SearchResult) -> None:
         params += [term.text] * len(columns)
     filter_sql, filter_params = result.filters.sql("i")
     inner_where = " AND ".join(["i.status = 'published'", *filter_sql])
-    with _cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
             f"""SELECT s.id, s.organization_id, s.document_type FROM (
                     SELECT i.id, i.organization_id, i.document_type, i.title, i.summary, i.body, i.keywords,

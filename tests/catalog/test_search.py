@@ -131,6 +131,13 @@ def test_a_word_of_several_tokens_is_checked_as_a_string(county):
     assert ids("张三丰") == [name.pk]
 
 
+def test_the_string_check_reads_full_width_letters_as_the_index_does(county):
+    company = item(county.finance, "关于ＡＢＣ公司张三丰的决定")
+    item(county.finance, "关于ABD公司的决定", body="张三的丰收")
+    assert ids('"abc公司张三丰"') == [company.pk]
+    assert ids("张三丰") == [company.pk]
+
+
 def test_title_only_leaves_out_matches_in_the_body(county):
     in_title = item(county.finance, "保障性住房分配公告")
     item(county.finance, "住房公告", body="关于保障性住房的说明")
@@ -162,6 +169,13 @@ def test_organization_filter_includes_its_subtree(county):
     treasury = item(county.treasury, "预算公开")
     item(county.education, "预算公开")
     assert set(ids("预算", filters=SearchFilters(organization=county.finance))) == {finance.pk, treasury.pk}
+
+
+def test_the_root_organization_filter_is_no_condition_when_it_is_the_only_tree(county):
+    conditions, _params = SearchFilters(organization=county.government).sql("e")
+    assert conditions == []
+    conditions, params = SearchFilters(organization=county.finance).sql("e")
+    assert conditions == ["e.organization_id IN (%s, %s)"] and set(params) == {county.finance.pk, county.treasury.pk}
 
 
 def test_category_subject_type_validity_and_dates_filter(county):

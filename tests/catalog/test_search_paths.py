@@ -1,0 +1,211 @@
+"""PostgreSQL's access paths (catalog/search/postgres.py) never change what a search finds.
+
+The search chooses between the GIN index, walks in date order and scans testing each row's vocabulary
+bits from estimated shares of matches. These tests force each choice (by faking the statistics) and
+check the results against a substring scan of the items in Python: same items, same date order, same
+counts, exclusions and filters included. The SQLite backend answers the same queries in test_search.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from catalog.models import DocumentType, Item
+from catalog.search import backends, engine, indexing
+from catalog.search.backends import Match
+from catalog.search.engine import MAX_RESULTS, SearchFilters, search
+from catalog.search.postgres import VOCABULARY_TABLE, tsquery
+from catalog.search.query import parse
+from tests.catalog.factories import ItemFactory, category_of
+from tests.catalog.test_search import VOCABULARY, corpus, substring_scan  # noqa: F401 - corpus is a fixture
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+
+COMMON = VOCABULARY[:24]  # the words given a bit; the rest are found through the GIN index only
+QUERIES = [
+    "政府",
+    "三公经费",
+    "预算 教育",
+    "政府 信息 公开",
+    "行政复议 政府",
+    "预算 -教育",
+    "预算 -行政复议",
+    "公开 -政府 -三公经费",
+    "道路 水利",
+]
+FAKE_SHARES = {
+    "statistics": None,  # ANALYZE's own figures
+    "every word common": 1.0,  # walks in date order and scans testing bits
+    "every word rare": 1e-6,  # the GIN index, also for the vocabulary words
+    "a few per cent": 0.03,  # windows of the newest rows, widened when too few matched
+}
+
+
+@pytest.fixture
+def backend():
+    backend = backends.for_connection(connection)
+    backend._stats.clear()
+    yield backend
+    backend._stats.clear()
+
+
+@pytest.fixture
+def vocabulary(corpus, backend):  # noqa: F811
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE catalog_searchentry")
+        backend.refresh_vocabulary(cursor, lexemes=COMMON)
+    return backend
+
+
+@pytest.fixture(params=list(FAKE_SHARES))
+def shares(request, vocabulary, monkeypatch):
+    share = FAKE_SHARES[request.param]
+    if share is not None:
+        frequencies = dict.fromkeys(VOCABULARY, share)
+        monkeypatch.setattr(vocabulary, "shares", lambda cursor, column: (frequencies, 80.0, share))
+    return request.param
+
+
+def expected(items, text: str, *, organizations=None, document_type=None) -> list[int]:
+    """Items containing every word and none of the -words, newest first (ties: the larger id first)."""
+    words = text.split()
+    found = set(items_ids(items))
+    for word in words:
+        if word.startswith("-"):
+            found -= substring_scan(items, word[1:])
+        else:
+            found &= substring_scan(items, word)
+    by_pk = {it.pk: it for it in items}
+    kept = [
+        by_pk[pk]
+        for pk in found
+        if (organizations is None or by_pk[pk].organization_id in organizations)
+        and (document_type is None or by_pk[pk].document_type == document_type)
+    ]
+    return [it.pk for it in sorted(kept, key=lambda it: (it.published_at, it.pk), reverse=True)]
+
+
+def items_ids(items) -> list[int]:
+    return [it.pk for it in items]
+
+
+def test_every_path_finds_the_same_items_in_the_same_order(corpus, county, shares):  # noqa: F811
+    items = list(Item.objects.filter(pk__in=items_ids(corpus)))
+    finance = {county.finance.pk, county.treasury.pk}
+    for text in QUERIES:
+        want = expected(items, text)
+        result = search(text, order="date", page_size=MAX_RESULTS, hits=False)
+        assert result.ids == want, (shares, text)
+        assert result.total == len(want), (shares, text)
+        assert set(search(text, page_size=MAX_RESULTS, hits=False).ids) == set(want), (shares, text)
+        filtered = search(
+            text, filters=SearchFilters(organization=county.finance), order="date", page_size=MAX_RESULTS, hits=False
+        )
+        assert filtered.ids == expected(items, text, organizations=finance), (shares, text)
+        typed = search(
+            text,
+            filters=SearchFilters(document_type=DocumentType.NOTICE),
+            order="date",
+            page_size=MAX_RESULTS,
+            hits=False,
+        )
+        assert typed.ids == expected(items, text, document_type=DocumentType.NOTICE), (shares, text)
+
+
+def test_every_path_pages_and_caps_alike(corpus, shares, monkeypatch):  # noqa: F811
+    items = list(Item.objects.filter(pk__in=items_ids(corpus)))
+    want = expected(items, "政府")
+    assert len(want) > 12
+    pages = [search("政府", order="date", page=n, page_size=5, hits=False).ids for n in (1, 2, 3)]
+    assert pages == [want[0:5], want[5:10], want[10:15]], shares
+    monkeypatch.setattr(engine, "CAP", 10)
+    capped = search("政府", order="date", page_size=5, hits=False)
+    assert capped.total_display == "10+"
+    assert sum(capped.type_counts.values()) == 11  # the facets count the first CAP + 1 matches
+
+
+def test_relevance_ranks_title_matches_first_on_every_path(corpus, shares):  # noqa: F811
+    items = list(Item.objects.filter(pk__in=items_ids(corpus)))
+    ranked = search("预算", page_size=MAX_RESULTS, hits=False).ids
+    in_title = {it.pk for it in items if "预算" in it.title}
+    assert in_title and set(ranked) == set(expected(items, "预算"))
+    assert set(ranked[: len(in_title)]) == in_title, shares
+
+
+def test_rows_of_another_vocabulary_version_are_tested_on_their_vectors(corpus, vocabulary):  # noqa: F811
+    items = list(Item.objects.filter(pk__in=items_ids(corpus)))
+    with connection.cursor() as cursor:  # a new version whose bits no row has yet (a rebuild under way)
+        cursor.execute(
+            f"INSERT INTO {VOCABULARY_TABLE} (version, lexemes) SELECT MAX(version) + 1, %s FROM {VOCABULARY_TABLE}",  # noqa: S608
+            [list(reversed(VOCABULARY))],
+        )
+    for text in QUERIES:
+        assert search(text, order="date", page_size=MAX_RESULTS, hits=False).ids == expected(items, text), text
+
+
+def test_a_published_item_gets_the_bits_of_the_vocabulary_in_force(county, vocabulary):
+    item = ItemFactory(
+        published=True, organization=county.finance, category=category_of(county.finance), title="政府预算公开"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT common_version, common::text FROM catalog_searchentry WHERE item_id = %s", [item.pk])
+        version, bits = cursor.fetchone()
+    current = vocabulary.vocabulary(connection.cursor())
+    tokens = set(indexing.document(item).tokens)
+    assert version == current.version
+    assert {lexeme for lexeme, n in current.positions.items() if bits[n] == "1"} == tokens & set(COMMON)
+    assert {"政府", "预算", "公开"} <= tokens
+
+
+def test_the_vocabulary_is_kept_while_it_holds_the_most_common_lexemes(corpus, backend, monkeypatch):  # noqa: F811
+    with connection.cursor() as cursor:
+        first = backend.refresh_vocabulary(cursor, lexemes=COMMON)
+        monkeypatch.setattr(backend, "choose_vocabulary", lambda cursor: [*COMMON[:5], "新词"])
+        assert backend.refresh_vocabulary(cursor).version == first.version
+        monkeypatch.setattr(backend, "choose_vocabulary", lambda cursor: ["新词", *COMMON])
+        second = backend.refresh_vocabulary(cursor)
+        assert second.version == first.version + 1
+        cursor.execute("SELECT COUNT(*) FROM catalog_searchentry WHERE common_version IS DISTINCT FROM %s", [2])
+        assert cursor.fetchone()[0] == 0
+        cursor.execute(f"SELECT version FROM {VOCABULARY_TABLE}")  # noqa: S608
+        assert [v for (v,) in cursor.fetchall()] == [second.version]
+
+
+def test_a_rebuild_chooses_a_vocabulary_and_writes_every_row_with_its_bits(corpus, backend):  # noqa: F811
+    indexing.rebuild()
+    with connection.cursor() as cursor:
+        current = backend.vocabulary(cursor)
+        cursor.execute(
+            "SELECT COUNT(*) FROM catalog_searchentry WHERE common_version IS DISTINCT FROM %s", [current.version]
+        )
+        stale = cursor.fetchone()[0]
+    assert current is not None and "政府" in current.positions
+    assert stale == 0
+
+
+def full_relevance_order(text: str) -> list[int]:
+    """Every match ordered as the engine documents it: title matches first, then ts_rank, then date."""
+    query = parse(text)
+    match = query.match()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT item_id, title_vector @@ %s::tsquery, ts_rank(vector, %s::tsquery), published_at
+               FROM catalog_searchentry WHERE vector @@ %s::tsquery""",
+            [
+                tsquery(Match(tuple((t,) for t in match.required_tokens))),
+                tsquery(Match(match.required)),
+                tsquery(match),
+            ],
+        )
+        rows = cursor.fetchall()
+    rows.sort(key=lambda row: (row[1], round(row[2], 6), row[3], row[0]), reverse=True)
+    return [row[0] for row in rows]
+
+
+@pytest.mark.parametrize("text", ["预算", "三公经费", "政府 信息", "公开 -政府"])
+def test_scores_read_only_where_they_decide_the_page_keep_the_full_order(corpus, shares, text):  # noqa: F811
+    full = full_relevance_order(text)
+    assert len(full) < engine.RELEVANCE_CANDIDATES  # every match is a candidate
+    pages = [search(text, page=n, page_size=4, hits=False).ids for n in (1, 2, 3)]
+    assert pages == [full[0:4], full[4:8], full[8:12]], (shares, text)
