@@ -66,7 +66,8 @@ def item_saved(sender, instance: Item, **kwargs) -> None:
 
 
 def rebuild(*, batch_size: int = 500, workers: int = 1, progress: Callable[[int, int], None] | None = None) -> int:
-    """Recompute the index of every published item, batch by batch, each batch in its own transaction.
+    """Recompute the index of every published item, batch by batch in publication order, each batch in
+    its own transaction.
 
     Searches keep working throughout (a row is replaced, never missing), and publishing waits at most
     for one batch. A batch is segmented from rows read earlier; an item saved meanwhile (its
@@ -75,23 +76,30 @@ def rebuild(*, batch_size: int = 500, workers: int = 1, progress: Callable[[int,
     processes while this one reads and writes the database. progress(done, total) follows each batch.
     """
     backend = for_connection(connection)
-    published = Item.objects.filter(status=ItemStatus.PUBLISHED).order_by("pk")
-    fields = (*INDEXED_FIELDS, "updated_at")
+    published = Item.objects.filter(status=ItemStatus.PUBLISHED)
+    fields = (*INDEXED_FIELDS, "updated_at", "published_at")
     total = published.count()
     done = 0
 
     def batches():
-        last = 0
-        while rows := list(published.filter(pk__gt=last).values_list(*fields)[:batch_size]):
-            last = rows[-1][0]
+        # In publication order, as items are indexed when they are published: the table then lies in
+        # date order on disk, and the newest matches of a search are read from neighbouring pages.
+        ordered = published.order_by("published_at", "pk")
+        rows = list(ordered.values_list(*fields)[:batch_size])
+        while rows:
             yield rows
+            last_pk, last_published = rows[-1][0], rows[-1][-1]
+            following = ordered.filter(published_at__gte=last_published).exclude(
+                published_at=last_published, pk__lte=last_pk
+            )
+            rows = list(following.values_list(*fields)[:batch_size])
 
     def write(rows: list[tuple], documents: list[Document]) -> None:
         nonlocal done
         with transaction.atomic():
             ids = [row[0] for row in rows]
             current = dict(Item.objects.select_for_update().filter(pk__in=ids).values_list("pk", "updated_at"))
-            changed = {row[0] for row in rows if current.get(row[0]) != row[-1]}
+            changed = {row[0] for row in rows if current.get(row[0]) != row[-2]}
             if changed:
                 fresh = {row[0]: row for row in published.filter(pk__in=changed).values_list(*INDEXED_FIELDS)}
                 documents = [
@@ -107,7 +115,7 @@ def rebuild(*, batch_size: int = 500, workers: int = 1, progress: Callable[[int,
             progress(done, total)
 
     def segment(rows: list[tuple]) -> list[Document]:
-        return _documents([row[:-1] for row in rows])
+        return _documents([row[:-2] for row in rows])
 
     with connection.cursor() as cursor:
         backend.before_rebuild(cursor)
@@ -121,7 +129,7 @@ def rebuild(*, batch_size: int = 500, workers: int = 1, progress: Callable[[int,
                 pending = None
                 for rows in batches():  # read the next batch while the workers cut the previous one
                     size = max(1, len(rows) // (workers * 4))
-                    parts = [[row[:-1] for row in rows[i : i + size]] for i in range(0, len(rows), size)]
+                    parts = [[row[:-2] for row in rows[i : i + size]] for i in range(0, len(rows), size)]
                     job = (rows, pool.map_async(_documents, parts))
                     if pending is not None:
                         write(pending[0], [d for part in pending[1].get() for d in part])

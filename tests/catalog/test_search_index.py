@@ -10,6 +10,7 @@ from django.db import connection, transaction
 
 from catalog import publishing
 from catalog.models import Item, ItemStatus, Validity
+from catalog.search import indexing
 from catalog.search.engine import MAX_RESULTS, SearchFilters, search
 from catalog.search.models import SearchEntry
 from tests.catalog.factories import ItemFactory, ItemRevisionFactory, category_of
@@ -114,6 +115,21 @@ def test_rebuild_with_worker_processes_gives_the_same_index(published, county):
     call_command("rebuild_search_index", "--workers", "2", "--batch-size", "1", stdout=StringIO(), stderr=StringIO())
     assert found("部门预算") == [published.pk]
     assert found("义务教育") == [other.pk]
+
+
+def test_rebuild_in_batches_by_date_reaches_items_published_at_the_same_moment(published, county):
+    same_moment = [
+        ItemFactory(
+            published=True,
+            organization=county.finance,
+            title=f"部门预算补充说明{n}",
+            published_at=published.published_at,
+        )
+        for n in range(4)
+    ]
+    SearchEntry.objects.all().delete()
+    indexing.rebuild(batch_size=2)
+    assert found("部门预算") == sorted([published.pk, *(it.pk for it in same_moment)], reverse=True)
 
 
 def test_rebuild_repairs_rows_that_bypassed_the_signals(published, county):
