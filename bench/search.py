@@ -17,18 +17,23 @@ and numbers. Deterministic (seeded). Not part of the test suite.
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
-import io
-import json
-import os
-import random
-import statistics
-import subprocess
 import sys
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
+
+# A script's own directory comes first on sys.path: keep bench/'s other files (bench/statistics.py)
+# from shadowing the standard library modules of the same name.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import argparse  # noqa: E402
+import datetime as dt  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -395,8 +400,19 @@ STATEMENT_KINDS = [  # (kind, a string that marks it), first match wins
 ]
 
 
+def split_settings(sql: str) -> tuple[list[str], str]:
+    """The SET LOCAL statements sent ahead of a query in the same round trip, and the query."""
+    settings, rest = [], sql.lstrip()
+    while rest.upper().startswith("SET LOCAL"):
+        head, _, rest = rest.partition(";")
+        settings.append(head.strip())
+        rest = rest.lstrip()
+    return settings, rest
+
+
 def statement_kind(sql: str) -> str:
-    return next((kind for kind, mark in STATEMENT_KINDS if mark in sql), "other")
+    query = split_settings(sql)[1] or sql
+    return next((kind for kind, mark in STATEMENT_KINDS if mark in query), "other")
 
 
 def breakdown(samples: list[Sample]) -> None:
@@ -413,40 +429,26 @@ def breakdown(samples: list[Sample]) -> None:
         print(f"{search_kind:<36}" + "".join(f"{totals[k] / len(chosen):>10.1f}" for k in kinds))
 
 
-def _is_setting(sql: str) -> bool:
-    return sql.lstrip().upper().startswith(("SET ", "SAVEPOINT", "RELEASE SAVEPOINT"))
-
-
-def _explainable(sql: str) -> bool:
-    return sql.lstrip().upper().startswith(("SELECT", "WITH"))
-
-
 def explain(sample: Sample, *, top: int = 1) -> None:
     """Print the sample's statements with their times, and EXPLAIN (ANALYZE, BUFFERS) of its slowest
-    ones, each run under the SET LOCAL settings the engine had in force for it."""
+    ones, each run under the SET LOCAL settings the engine sent with it."""
     from django.db import transaction
 
     print(sample.describe())
-    settings: list[str] = []
-    in_force: list[list[str]] = []
-    for _, sql, _ in sample.statements:
-        if sql.lstrip().upper().startswith("SET LOCAL"):
-            settings = [] if "TO DEFAULT" in sql.upper() else [sql]
-        in_force.append(settings)
+    queries = []
     for ms, sql, params in sample.statements:
-        if not _is_setting(sql):
-            print(f"  {ms:8.1f} ms  {' '.join(sql.split())[:150]}  {str(params)[:120]}")
-    ranked = sorted(
-        (n for n, (_, sql, _) in enumerate(sample.statements) if _explainable(sql)),
-        key=lambda n: -sample.statements[n][0],
-    )
-    for n in ranked[:top]:
-        ms, sql, params = sample.statements[n]
-        print(f"\n  EXPLAIN of the {ms:.1f} ms statement (settings: {'; '.join(in_force[n]) or 'none'}):")
+        settings, query = split_settings(sql)
+        if query.upper().startswith(("SELECT", "WITH", "EXPLAIN")):
+            queries.append((ms, settings, query, params))
+            print(f"  {ms:8.1f} ms  {' '.join(query.split())[:150]}  {str(params)[:120]}")
+    for ms, settings, query, params in sorted(queries, key=lambda q: -q[0])[:top]:
+        if query.upper().startswith("EXPLAIN"):
+            continue
+        print(f"\n  EXPLAIN of the {ms:.1f} ms statement (settings: {'; '.join(settings) or 'none'}):")
         with transaction.atomic(), connection.cursor() as cursor:
-            for setting in in_force[n]:
+            for setting in settings:
                 cursor.execute(setting)
-            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query}", params)
             for (line,) in cursor.fetchall():
                 print(f"    {line}")
 
