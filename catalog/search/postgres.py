@@ -522,6 +522,11 @@ class PostgresSearcher:
                 conditions, params = plan.conditions(promote=promote)
                 if plan.indexed or promote:
                     settings = _GIN_ONLY
+            if not settings:
+                # A scan of a table this large would start where the last one stopped (synchronized
+                # scans): start at the first page, where the newest rows are, so that the first cap + 1
+                # matches are read soon, and the same ones each time.
+                settings = ("synchronize_seqscans",)
             sql, filter_params = self._filters()
             where = " AND ".join([*conditions, sql])
             with _settings(cursor, *settings) as prefix:
