@@ -52,6 +52,7 @@ class Where:
 
     conditions: tuple[str, ...] = ()
     params: tuple = ()
+    dates_only: bool = True  # no condition but on the publication date: the date index lists the rows
 
     @property
     def sql(self) -> str:
@@ -156,7 +157,8 @@ class SqliteSearcher:
                 params[:0] = values
         return " AND ".join(conditions) or "1 = 1", params
 
-    def count(self, cap: int) -> list[tuple[int, str, int]]:
+    def count(self, cap: int) -> tuple[dict[int, int], dict[str, int]]:
+        """Matches per organization and per document type, over the first cap + 1 matches."""
         where, params = self._conditions()
         with default_connection.cursor() as cursor:
             cursor.execute(
@@ -165,7 +167,12 @@ class SqliteSearcher:
                     ) s GROUP BY organization_id, document_type""",  # noqa: S608
                 params,
             )
-            return cursor.fetchall()
+            organizations: dict[int, int] = {}
+            types: dict[str, int] = {}
+            for organization, document_type, n in cursor.fetchall():
+                organizations[organization] = organizations.get(organization, 0) + n
+                types[document_type] = types.get(document_type, 0) + n
+            return organizations, types
 
     def newest(self, limit: int, offset: int = 0, *, title: bool = False, flag_title: bool = False) -> list[tuple]:
         """(item id, publication time[, in title]) of the matches offset … offset + limit, newest first."""

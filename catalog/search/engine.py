@@ -289,20 +289,18 @@ def _clamp_page(result: SearchResult) -> int:
 
 def _searcher(result: SearchResult, match: backends.Match | None):
     conditions, params = result.filters.sql("e")
+    dates_only = all(condition.startswith("e.published_at ") for condition in conditions)
     backend = backends.for_connection(connection)
-    return backend.searcher(match, backends.Where(tuple(conditions), tuple(params)))
+    return backend.searcher(match, backends.Where(tuple(conditions), tuple(params), dates_only))
 
 
 def _count(result: SearchResult, searcher) -> None:
     """Total (capped) and the facet counts, in one query over at most CAP + 1 matches."""
-    rows = searcher.count(CAP)
-    total = sum(n for _, _, n in rows)
+    result.organization_counts, result.type_counts = searcher.count(CAP)
+    total = sum(result.type_counts.values())
     result.capped = total > CAP
     result.total = min(total, CAP)
     result.facets_partial = result.capped
-    for org_id, doc_type, n in rows:
-        result.organization_counts[org_id] = result.organization_counts.get(org_id, 0) + n
-        result.type_counts[doc_type] = result.type_counts.get(doc_type, 0) + n
 
 
 def _latest(result: SearchResult) -> None:

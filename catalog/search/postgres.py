@@ -45,9 +45,11 @@ VOCABULARY_SHARE = 0.05  # a lexeme in at least this share of the items gets a b
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
 GIN_INDEXES = ("search_title_vector_gin", "search_vector_gin")
 
-# What each access path costs, in microseconds (bench/search.py, 2 cores, shared_buffers 128 MB).
+# What each access path costs, in microseconds (bench/search.py, 2 cores, shared_buffers 128 MB: the
+# table's pages come from the operating system's cache).
 GIN_POSTING = 0.04  # decoding one posting of a GIN entry into the bitmap
-ROW_IN_ORDER = 0.07  # reading the next row of a sequential scan and testing its bits
+ROW_IN_ORDER = 0.2  # reading the next row of a sequential scan and testing its bits
+ROW_WALKED = 0.3  # the next row along the date index, when the table lies in date order
 ROW_FETCHED = 1.5  # fetching one row through an index or a bitmap
 VECTOR_READ = 3.2  # reading a row's TOASTed vector to test it
 INDEX_ENTRY = 0.05  # reading one entry of a btree (index only)
@@ -282,6 +284,21 @@ class PostgresBackend:
             self._stats[column] = cached
         return cached[1], cached[2]
 
+    def date_correlation(self, cursor) -> float:
+        """How well the table's physical order follows publication dates (pg_stats, -1 … 1; cached)."""
+        now = time.monotonic()
+        cached = self._stats.get("published_at")
+        if cached is None or now - cached[0] > self.STATS_SECONDS:
+            cursor.execute(
+                "SELECT correlation FROM pg_stats WHERE tablename = %s AND attname = 'published_at' "
+                "AND schemaname = current_schema()",
+                [TABLE],
+            )
+            found = cursor.fetchone()
+            cached = (now, {}, float(found[0] or 0.0) if found else 0.0)
+            self._stats["published_at"] = cached
+        return cached[2]
+
     def shares(self, cursor, column: str) -> tuple[dict[str, float], float, float]:
         """(share of items per common lexeme, rows, the share assumed for any other lexeme: below the
         least common one listed, 0 without statistics)."""
@@ -491,13 +508,20 @@ class PostgresSearcher:
             self._filter_rows = float(plan[0]["Plan"]["Plan Rows"])
         return self._filter_rows
 
+    def _walked_row(self, cursor) -> float:
+        """Cost of a row of a walk in date order: neighbours share pages when the walk follows the date
+        index and the table lies in date order (publication order, or a rebuild); else a page a row."""
+        if self.where.dates_only and abs(self.backend.date_correlation(cursor)) > 0.8:
+            return ROW_WALKED
+        return ROW_FETCHED
+
     def _filter_fraction(self, cursor) -> float:
         return min(1.0, self._estimated_filter_rows(cursor) / self.rows)
 
     # Counting --------------------------------------------------------------------------------------
 
-    def count(self, cap: int) -> list[tuple[int, str, int]]:
-        """(organization, type, matches) over the first cap + 1 matches.
+    def count(self, cap: int) -> tuple[dict[int, int], dict[str, int]]:
+        """Matches per organization and per document type, over the first cap + 1 matches.
 
         Rare words: through the GIN index. Words of the vocabulary only: rows in storage order (or
         through a selective filter's index) until cap + 1 matched, each tested on its bits — unless the
@@ -533,10 +557,13 @@ class PostgresSearcher:
                 cursor.execute(
                     f"""{prefix}SELECT organization_id, document_type, COUNT(*) FROM (
                             SELECT e.organization_id, e.document_type FROM {TABLE} e WHERE {where} LIMIT {cap + 1}
-                        ) s GROUP BY organization_id, document_type""",  # noqa: S608 - fragments are ours
+                        ) s GROUP BY GROUPING SETS ((organization_id), (document_type))""",  # noqa: S608 - fragments are ours
                     [*params, *filter_params],
                 )
-                return cursor.fetchall()
+                rows = cursor.fetchall()
+        organizations = {organization: n for organization, _, n in rows if organization is not None}
+        types = {document_type: n for _, document_type, n in rows if document_type is not None}
+        return organizations, types
 
     # The newest matches ------------------------------------------------------------------------------
 
@@ -564,7 +591,7 @@ class PostgresSearcher:
             postings = sum(plan.shares[t] for t in indexed) * self.rows * GIN_POSTING
             # Walking the newest rows tests each one: its bits and title vector cost nothing more, a
             # word outside the vocabulary means reading the row's vector.
-            per_row = ROW_FETCHED + (VECTOR_READ if plan.indexed and plan.column == "vector" else 0)
+            per_row = self._walked_row(cursor) + (VECTOR_READ if plan.indexed and plan.column == "vector" else 0)
             while window is not None and window <= WALK_LIMIT and window * per_row < postings + window * INDEX_ENTRY:
                 found = self._walk(cursor, plan, select, wanted, window)
                 if found is not None:
