@@ -515,9 +515,6 @@ class PostgresSearcher:
             return ROW_WALKED
         return ROW_FETCHED
 
-    def _filter_fraction(self, cursor) -> float:
-        return min(1.0, self._estimated_filter_rows(cursor) / self.rows)
-
     # Counting --------------------------------------------------------------------------------------
 
     def count(self, cap: int) -> tuple[dict[int, int], dict[str, int]]:
@@ -600,8 +597,8 @@ class PostgresSearcher:
             conditions, params = plan.conditions(promote=promote)
             if window is not None:
                 # A window costs its cutoff (an index walk over `window` entries); without one, every GIN
-                # match passing the filters is fetched and sorted. Take the cheaper.
-                fetched = self.rows * plan.index_share(promote=promote) * self._filter_fraction(cursor)
+                # match is fetched (the planner rarely ANDs a filter's index in) and sorted. Take the cheaper.
+                fetched = self.rows * plan.index_share(promote=promote)
                 if fetched * ROW_FETCHED <= window * INDEX_ENTRY + wanted * WINDOW_MARGIN * ROW_FETCHED:
                     window = None
             while True:
