@@ -8,16 +8,18 @@ counts, exclusions and filters included. The SQLite backend answers the same que
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 
 from catalog.models import DocumentType, Item
-from catalog.search import backends, engine, indexing
+from catalog.search import backends, engine, indexing, postgres
 from catalog.search.backends import Match
 from catalog.search.engine import MAX_RESULTS, SearchFilters, search
 from catalog.search.postgres import VOCABULARY_TABLE, tsquery
 from catalog.search.query import parse
-from tests.catalog.factories import ItemFactory, category_of
+from tests.catalog.factories import SHANGHAI, ItemFactory, category_of
 from tests.catalog.test_search import VOCABULARY, corpus, substring_scan  # noqa: F401 - corpus is a fixture
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -38,7 +40,7 @@ FAKE_SHARES = {
     "statistics": None,  # ANALYZE's own figures
     "every word common": 1.0,  # walks in date order and scans testing bits
     "every word rare": 1e-6,  # the GIN index, also for the vocabulary words
-    "a few per cent": 0.03,  # windows of the newest rows, widened when too few matched
+    "a few per cent": 0.03,  # windows of the newest rows (their first date from the histogram), widened
 }
 
 
@@ -61,6 +63,8 @@ def vocabulary(corpus, backend):  # noqa: F811
 @pytest.fixture(params=list(FAKE_SHARES))
 def shares(request, vocabulary, monkeypatch):
     share = FAKE_SHARES[request.param]
+    if request.param == "a few per cent":
+        monkeypatch.setattr(postgres, "HISTOGRAM_WINDOW", 0)
     if share is not None:
         frequencies = dict.fromkeys(VOCABULARY, share)
         monkeypatch.setattr(vocabulary, "shares", lambda cursor, column: (frequencies, 80.0, share))
@@ -209,3 +213,29 @@ def test_scores_read_only_where_they_decide_the_page_keep_the_full_order(corpus,
     assert len(full) < engine.RELEVANCE_CANDIDATES  # every match is a candidate
     pages = [search(text, page=n, page_size=4, hits=False).ids for n in (1, 2, 3)]
     assert pages == [full[0:4], full[4:8], full[8:12]], (shares, text)
+
+
+def test_a_large_window_takes_its_first_date_from_the_histogram(county, backend, monkeypatch):
+    """Without filters, the date that opens a window of the newest rows is read off pg_stats; an estimate
+    too late is widened, so the page is the same as with the date index walked."""
+    items = [
+        ItemFactory(
+            published=True,
+            organization=county.finance,
+            category=category_of(county.finance),
+            title=f"道路建设第{n}号",
+            published_at=dt.datetime(2026, 1 + n % 12, 1 + n % 28, 8 + n % 10, n % 60, tzinfo=SHANGHAI),
+        )
+        for n in range(120)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE catalog_searchentry")
+    monkeypatch.setattr(postgres, "HISTOGRAM_WINDOW", 0)
+    monkeypatch.setattr(backend, "shares", lambda cursor, column: ({"道路": 0.5}, 120.0, 0.5))
+    estimates = []
+    real = backend.date_at_rank
+    monkeypatch.setattr(backend, "date_at_rank", lambda *args: estimates.append(real(*args)) or estimates[-1])
+    newest = [it.pk for it in sorted(items, key=lambda it: (it.published_at, it.pk), reverse=True)]
+    pages = [search("道路", order="date", page=n, page_size=10, hits=False).ids for n in (1, 2, 5)]
+    assert pages == [newest[0:10], newest[10:20], newest[40:50]]
+    assert any(estimate is not None for estimate in estimates)
