@@ -22,7 +22,7 @@ DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not DEBUG and not env_bool("SCHEMA_ONLY_COMMAND", False):
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Production mode (DEBUG off) refuses to start without it; "
             "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"

@@ -101,6 +101,12 @@ def test_production_refuses_to_start_without_secret_key():
     assert "SECRET_KEY is not set" in result.stderr
 
 
+def test_migration_check_runs_without_production_settings():
+    result = _manage("makemigrations", "--check", "--dry-run", DEBUG="0")
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
 def test_malformed_variable_stops_startup_with_its_name():
     result = _manage("check", **{**PRODUCTION, "DATABASE_URL": "mysql://root@localhost/gk"})
     assert result.returncode != 0
