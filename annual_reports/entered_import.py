@@ -25,7 +25,6 @@ event per report). Only staff who may edit the reports (经办人, 审核人, �
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
@@ -40,7 +39,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from disclosure_site import scoping
+from disclosure_site import scoping, spreadsheets
 from disclosure_site.errors import DomainError
 from disclosure_site.models import Organization
 
@@ -54,15 +53,14 @@ COLUMNS = (ORGANIZATION, ITEM, VALUE, UNIT)
 REQUIRED_COLUMNS = (ITEM, VALUE)
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
-CSV, XLSX = "csv", "xlsx"
+CSV, XLSX = spreadsheets.CSV, spreadsheets.XLSX
 CONTENT_TYPES = {
     CSV: "text/csv; charset=utf-8",
     XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 
-class ImportFileError(DomainError):
-    """The file as a whole cannot be used: wrong type, unreadable, empty, no header, too large."""
+ImportFileError = spreadsheets.SpreadsheetError  # the file as a whole cannot be used
 
 
 @dataclass(frozen=True)
@@ -182,82 +180,11 @@ def _find_item(labels: dict[str, EnteredValue], text: str) -> tuple[EnteredValue
 
 
 def _read_bytes(file: IO[bytes] | bytes) -> bytes:
-    if isinstance(file, bytes):
-        data = file
-    else:
-        if hasattr(file, "seek"):
-            file.seek(0)
-        data = file.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportFileError(f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB，填报数据表不应这么大，请检查文件。")
-    return data
-
-
-def _kind(data: bytes, name: str) -> str:
-    extension = PurePath(name).suffix.lower().lstrip(".") if name else ""
-    not_a_table = ImportFileError(
-        f"{'“' + name + '”' if name else '上传的文件'}不是 CSV 或 XLSX 文件。请上传 CSV 文件或 Excel 的 .xlsx 文件。"
-    )
-    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise ImportFileError("这是旧版 Excel（.xls）文件。请在 Excel 或 WPS 中另存为 .xlsx 或 CSV 后再导入。")
-    if data.startswith(b"PK\x03\x04"):
-        if extension not in ("", XLSX):
-            raise not_a_table
-        return XLSX
-    if extension not in ("", CSV, "txt") or b"\x00" in data[:8192] or data.startswith(b"%PDF"):
-        raise not_a_table
-    return CSV
-
-
-def _csv_rows(data: bytes) -> Iterator[list[Any]]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError:
-            raise ImportFileError("无法识别 CSV 文件的编码。请另存为“CSV UTF-8”或 GBK 编码的 CSV 后再导入。") from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    try:
-        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    except csv.Error:
-        raise ImportFileError(
-            "CSV 文件格式有误，无法读取。请用 Excel 或 WPS 打开后另存为 CSV 或 .xlsx 再导入。"
-        ) from None
-
-
-def _xlsx_rows(data: bytes) -> Iterator[tuple[Any, ...]]:
-    import openpyxl
-
-    unreadable = ImportFileError(
-        "无法读取这个 Excel 文件，文件可能已损坏。请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"
-    )
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # a damaged or hand-made file fails inside openpyxl in many ways: all mean the same
-        raise unreadable from None
-    try:
-        if workbook.worksheets:
-            sheet = workbook.worksheets[0]
-            sheet.reset_dimensions()
-            yield from sheet.iter_rows(values_only=True)
-    except Exception:
-        raise unreadable from None
-    finally:
-        workbook.close()
+    return spreadsheets.read_bytes(file, max_bytes=MAX_FILE_BYTES)
 
 
 def _rows(data: bytes, name: str) -> Iterator[list[Any]]:
-    if not data.strip():
-        raise ImportFileError("文件是空的，没有表头和数据。")
-    reader = _csv_rows(data) if _kind(data, name) == CSV else _xlsx_rows(data)
-    for count, row in enumerate(reader):
-        if count > MAX_ROWS:
-            raise ImportFileError(f"文件超过 {MAX_ROWS} 行，填报数据表不应这么大，请检查文件。")
-        yield list(row)
+    return spreadsheets.rows(data, name, max_rows=MAX_ROWS, max_cell_chars=MAX_FILE_BYTES)
 
 
 def _text(value: Any) -> str:

@@ -19,7 +19,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import IO, Any
@@ -30,7 +30,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.html import escape
 
-from disclosure_site import audit, scoping
+from disclosure_site import audit, scoping, spreadsheets
 from disclosure_site.errors import DomainError
 from disclosure_site.models import Organization, Role
 
@@ -83,7 +83,7 @@ REQUIRED_COLUMNS = (TITLE, CATEGORY, WRITTEN_DATE)
 MAX_LENGTHS = {INDEX_NUMBER: 80, TITLE: 300, DOCUMENT_NUMBER: 100, KEYWORDS: 200, SUMMARY: 500}
 CHANNEL_SEPARATORS = re.compile(r"[、,，;；]")
 
-CSV, XLSX = "csv", "xlsx"
+CSV, XLSX = spreadsheets.CSV, spreadsheets.XLSX
 FORMATS = (CSV, XLSX)
 CONTENT_TYPES = {
     CSV: "text/csv; charset=utf-8",
@@ -91,7 +91,7 @@ CONTENT_TYPES = {
 }
 
 # A spreadsheet runs a cell starting with one of these as a formula (tab and CR too, per OWASP).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_TRIGGERS = spreadsheets.FORMULA_TRIGGERS
 
 _DATE = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
@@ -102,8 +102,7 @@ _HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>|<!--|&[a-zA-Z]+;|&#\d+;")
 DATE_FORMATS_HINT = "请写成 2025-03-24、2025/3/24 或 2025年3月24日"
 
 
-class ImportFileError(DomainError):
-    """The file as a whole cannot be read: wrong type, unreadable encoding, empty, too large."""
+ImportFileError = spreadsheets.SpreadsheetError  # the file as a whole cannot be read
 
 
 @dataclass(frozen=True)
@@ -159,97 +158,11 @@ class ImportReport:
 
 
 def _read_bytes(file: IO[bytes] | bytes) -> bytes:
-    if isinstance(file, bytes):
-        data = file
-    else:
-        if hasattr(file, "seek"):
-            file.seek(0)
-        data = file.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportFileError(f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB，请拆分成几个文件分批导入。")
-    return data
-
-
-def _not_a_table(name: str) -> ImportFileError:
-    what = f"“{name}”" if name else "上传的文件"
-    return ImportFileError(f"{what}不是 CSV 或 XLSX 文件。请上传 CSV 文件或 Excel 的 .xlsx 文件。")
-
-
-def _sniff_format(data: bytes, name: str) -> str:
-    """Decide by content; the name must not contradict it (an uploader can type any name)."""
-    extension = PurePath(name).suffix.lower().lstrip(".") if name else ""
-    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise ImportFileError(
-            "这是旧版 Excel（.xls）文件，无法直接导入。请在 Excel 或 WPS 中另存为 .xlsx 或 CSV 后再导入。"
-        )
-    if data.startswith(b"PK\x03\x04"):
-        if extension not in ("", XLSX):
-            raise _not_a_table(name)
-        return XLSX
-    if extension not in ("", CSV, "txt") or b"\x00" in data[:8192] or data.startswith(b"%PDF"):
-        raise _not_a_table(name)
-    return CSV
-
-
-def _decode(data: bytes) -> str:
-    """UTF-8 (with or without the BOM Excel writes), else GB18030, the superset of GBK that old Chinese
-    systems and Excel on Chinese Windows export."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise ImportFileError("无法识别 CSV 文件的编码。请另存为“CSV UTF-8”或 GBK 编码的 CSV 后再导入。") from None
-
-
-def _csv_rows(data: bytes) -> Iterator[list[Any]]:
-    text = _decode(data)
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARS))
-    try:
-        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    except csv.Error:
-        raise ImportFileError(
-            "CSV 文件格式有误，无法读取。请用 Excel 或 WPS 打开后另存为 CSV 或 .xlsx 再导入。"
-        ) from None
-
-
-def _xlsx_rows(data: bytes) -> Iterator[tuple[Any, ...]]:
-    import openpyxl
-
-    unreadable = ImportFileError(
-        "无法读取这个 Excel 文件，文件可能已损坏。请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"
-    )
-    # A damaged or hand-made file fails inside openpyxl in many ways (zip, XML, styles): all mean the same.
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise unreadable from None
-    try:
-        sheet = workbook.worksheets[0]
-        # Some generators write a wrong <dimension>; without this the read-only reader trusts it.
-        sheet.reset_dimensions()
-        yield from sheet.iter_rows(values_only=True)
-    except Exception:
-        raise unreadable from None
-    finally:
-        workbook.close()
+    return spreadsheets.read_bytes(file, max_bytes=MAX_FILE_BYTES)
 
 
 def _table(data: bytes, name: str) -> list[list[Any]]:
-    if not data.strip():
-        raise ImportFileError("文件是空的，没有表头和数据。")
-    kind = _sniff_format(data, name)
-    rows = []
-    for row in _csv_rows(data) if kind == CSV else _xlsx_rows(data):
-        rows.append(list(row))
-        if len(rows) > MAX_ROWS + 1:
-            raise ImportFileError(f"文件超过 {MAX_ROWS} 行，请拆分成几个文件分批导入。")
+    rows = list(spreadsheets.rows(data, name, max_rows=MAX_ROWS, max_cell_chars=MAX_CELL_CHARS))
     while rows and _blank(rows[-1]):
         rows.pop()
     if not rows:
@@ -257,28 +170,13 @@ def _table(data: bytes, name: str) -> list[list[Any]]:
     return rows
 
 
-def _blank(row: Iterable[Any]) -> bool:
-    return all(value is None or str(value).strip() == "" for value in row)
-
-
-def _header_name(value: Any) -> str:
-    # Templates often mark required columns with an asterisk; a BOM may survive in odd encodings.
-    return str(value or "").replace("\ufeff", "").strip().rstrip("*＊").strip()
+_blank = spreadsheets.blank
+_header_name = spreadsheets.header_name
 
 
 # Cell values -----------------------------------------------------------------------------------
 
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
-    # Undo the neutralisation of formula triggers that our export (and careful users) add.
-    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_TRIGGERS:
-        text = text[1:]
-    return text
+_text = spreadsheets.cell_text
 
 
 def _parse_date(value: Any) -> tuple[dt.date, dt.time | None]:

@@ -70,7 +70,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
-from disclosure_site import scoping
+from disclosure_site import scoping, spreadsheets
 from disclosure_site.errors import DomainError
 from disclosure_site.models import AuditEvent, Membership, Organization, Role
 from disclosure_site.workdays import Calendar
@@ -164,13 +164,13 @@ CLOCK_EVENT_KINDS = frozenset(
     }
 )
 
-CSV, XLSX = "csv", "xlsx"
+CSV, XLSX = spreadsheets.CSV, spreadsheets.XLSX
 FORMATS = (CSV, XLSX)
 CONTENT_TYPES = {
     CSV: "text/csv; charset=utf-8",
     XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_TRIGGERS = spreadsheets.FORMULA_TRIGGERS
 _YSQ_NUMBER = re.compile(r"^YSQ-(\d{4})-(\d{1,9})$")  # workflow.allocate_number's format
 _DATE = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
@@ -181,8 +181,7 @@ _NAME_WITH_USERNAME = re.compile(r"^(.*?)\s*[（(]\s*([^（）()]+?)\s*[）)]$")
 DATE_FORMATS_HINT = "请写成 2025-03-24、2025/3/24 或 2025年3月24日"
 
 
-class LedgerFileError(DomainError):
-    """The file as a whole cannot be read: wrong type, unreadable encoding, empty, too large."""
+LedgerFileError = spreadsheets.SpreadsheetError  # the file as a whole cannot be read
 
 
 @dataclass(frozen=True)
@@ -245,128 +244,28 @@ class LedgerReport:
         return not self.errors
 
 
-# Reading the file ----------------------------------------------------------------------------------
-# The same rules as the catalog's import (catalog/import_export.py), which this app may not import.
+# Reading the file (disclosure_site/spreadsheets.py) -------------------------------------------------
 
 
 def _read_bytes(file: IO[bytes] | bytes) -> bytes:
-    if isinstance(file, bytes):
-        data = file
-    else:
-        if hasattr(file, "seek"):
-            file.seek(0)
-        data = file.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise LedgerFileError(f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB，请拆分成几个文件分批导入。")
-    return data
-
-
-def _not_a_table(name: str) -> LedgerFileError:
-    what = f"“{name}”" if name else "上传的文件"
-    return LedgerFileError(f"{what}不是 CSV 或 XLSX 文件。请上传 CSV 文件或 Excel 的 .xlsx 文件。")
-
-
-def _sniff_format(data: bytes, name: str) -> str:
-    """Decide by content; the name must not contradict it (an uploader can type any name)."""
-    extension = PurePath(name).suffix.lower().lstrip(".") if name else ""
-    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise LedgerFileError(
-            "这是旧版 Excel（.xls）文件，无法直接导入。请在 Excel 或 WPS 中另存为 .xlsx 或 CSV 后再导入。"
-        )
-    if data.startswith(b"PK\x03\x04"):
-        if extension not in ("", XLSX):
-            raise _not_a_table(name)
-        return XLSX
-    if extension not in ("", CSV, "txt") or b"\x00" in data[:8192] or data.startswith(b"%PDF"):
-        raise _not_a_table(name)
-    return CSV
-
-
-def _decode(data: bytes) -> str:
-    """UTF-8 (with or without the BOM Excel writes), else GB18030, the superset of GBK that old Chinese
-    systems and Excel on Chinese Windows write."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise LedgerFileError("无法识别 CSV 文件的编码。请另存为“CSV UTF-8”或 GBK 编码的 CSV 后再导入。") from None
-
-
-def _csv_rows(data: bytes) -> Iterator[list[Any]]:
-    text = _decode(data)
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARS))
-    try:
-        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    except csv.Error:
-        raise LedgerFileError(
-            "CSV 文件格式有误，无法读取。请用 Excel 或 WPS 打开后另存为 CSV 或 .xlsx 再导入。"
-        ) from None
-
-
-def _xlsx_rows(data: bytes) -> Iterator[tuple[Any, ...]]:
-    import openpyxl
-
-    unreadable = LedgerFileError(
-        "无法读取这个 Excel 文件，文件可能已损坏。请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"
-    )
-    # A damaged or hand-made file fails inside openpyxl in many ways (zip, XML, styles): all mean the same.
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise unreadable from None
-    try:
-        if not workbook.worksheets:
-            return
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some generators write a wrong <dimension>
-        yield from sheet.iter_rows(values_only=True)
-    except Exception:
-        raise unreadable from None
-    finally:
-        workbook.close()
+    return spreadsheets.read_bytes(file, max_bytes=MAX_FILE_BYTES)
 
 
 def _rows(data: bytes, name: str) -> Iterator[list[Any]]:
-    if not data.strip():
-        raise LedgerFileError("文件是空的，没有表头和数据。")
-    kind = _sniff_format(data, name)
-    for count, row in enumerate(_csv_rows(data) if kind == CSV else _xlsx_rows(data)):
-        if count > MAX_ROWS:
-            raise LedgerFileError(f"文件超过 {MAX_ROWS} 行，请拆分成几个文件分批导入。")
-        yield list(row)
+    return spreadsheets.rows(data, name, max_rows=MAX_ROWS, max_cell_chars=MAX_CELL_CHARS)
 
 
-def _blank(row: Iterable[Any]) -> bool:
-    return all(value is None or str(value).strip() == "" for value in row)
-
-
-def _header_name(value: Any) -> str:
-    # Templates often mark required columns with an asterisk; a BOM may survive in odd encodings.
-    return str(value or "").replace("\ufeff", "").strip().rstrip("*＊").strip()
+_blank = spreadsheets.blank
+_header_name = spreadsheets.header_name
 
 
 # Cell values ---------------------------------------------------------------------------------------
 
 
 def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, dt.datetime):
-        value = value.date() if value.time() == dt.time(0) else value
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
-    # Undo the neutralisation of formula triggers that our export (and careful users) add.
-    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_TRIGGERS:
-        text = text[1:]
-    return text
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        value = value.date()
+    return spreadsheets.cell_text(value)
 
 
 def _parse_date(value: Any) -> tuple[dt.date, dt.time | None]:
