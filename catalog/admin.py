@@ -16,7 +16,7 @@ from django.utils.http import content_disposition_header
 from mptt.admin import DraggableMPTTAdmin
 
 from disclosure_site import audit, scoping
-from disclosure_site.admin_mixins import ALL, ScopedAdminMixin
+from disclosure_site.admin_mixins import ALL, AuditedAdminMixin, ScopedAdminMixin
 from disclosure_site.errors import DomainError
 from disclosure_site.models import Role
 
@@ -41,7 +41,7 @@ EDITORS = frozenset({Role.CLERK, Role.HEAD})
 
 
 @admin.register(Subject)
-class SubjectAdmin(DraggableMPTTAdmin):
+class SubjectAdmin(AuditedAdminMixin, DraggableMPTTAdmin):
     """The subject tree is shared by the whole government: staff read it, administrators edit it."""
 
     list_display = ("tree_actions", "indented_title", "code")
@@ -121,6 +121,17 @@ class GuideAdmin(ScopedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "effective_date"
     exclude = ("created_by",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def has_delete_permission(self, request, obj=None):
+        # A published version is a public record (which guide was in force when); only unpublished drafts go.
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # drafts are deleted one at a time, from their own page
+        return actions
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -18,7 +18,48 @@ ALL = scoping.ALL_ROLES
 NOBODY: frozenset[str] = frozenset()
 
 
-class ScopedAdminMixin:
+class AuditedAdminMixin:
+    """Every create, change and delete made through this admin becomes an AuditEvent in the same transaction.
+
+    Deleting is allowed only where an admin says so (drafts, register entries); what a deletion removes
+    stays named in the audit trail, with who deleted it and when.
+    """
+
+    def save_model(self, request, obj, form, change) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if change:
+                changes = audit.form_changes(form)
+                if changes:
+                    audit.record(obj, actor=request.user, action="change", changes=changes)
+            else:
+                audit.record(obj, actor=request.user, action="create")
+
+    def delete_model(self, request, obj) -> None:
+        with transaction.atomic():
+            audit.record(obj, actor=request.user, action="delete")
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        with transaction.atomic():
+            for obj in queryset:
+                audit.record(obj, actor=request.user, action="delete")
+            super().delete_queryset(request, queryset)
+
+    def save_formset(self, request, form, formset, change) -> None:
+        with transaction.atomic():
+            self.audit_inline_deletions(request, formset)
+            super().save_formset(request, form, formset, change)
+
+    @staticmethod
+    def audit_inline_deletions(request, formset) -> None:
+        """Record the rows an inline's 删除 boxes remove, before they go (their ids are gone afterwards)."""
+        for inline_form in formset.deleted_forms:
+            if inline_form.instance.pk is not None:
+                audit.record(inline_form.instance, actor=request.user, action="delete")
+
+
+class ScopedAdminMixin(AuditedAdminMixin):
     """Scope an admin to the user's organizations.
 
     scope_field: lookup from the model to its Organization ("" when the model is Organization).
@@ -80,27 +121,6 @@ class ScopedAdminMixin:
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
         return _scope_choices(formfield, request)
-
-    def save_model(self, request, obj, form, change) -> None:
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            if change:
-                changes = audit.form_changes(form)
-                if changes:
-                    audit.record(obj, actor=request.user, action="change", changes=changes)
-            else:
-                audit.record(obj, actor=request.user, action="create")
-
-    def delete_model(self, request, obj) -> None:
-        with transaction.atomic():
-            audit.record(obj, actor=request.user, action="delete")
-            super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset) -> None:
-        with transaction.atomic():
-            for obj in queryset:
-                audit.record(obj, actor=request.user, action="delete")
-            super().delete_queryset(request, queryset)
 
     def history_view(self, request, object_id, extra_context=None):
         obj = self.get_object(request, object_id)

@@ -200,6 +200,7 @@ class PlanAdmin(ScopedAdminMixin, admin.ModelAdmin):
             super().save_formset(request, form, formset, change)
             return
         with transaction.atomic():
+            self.audit_inline_deletions(request, formset)
             formset.save()
             for task_form in formset.forms:
                 if task_form in formset.deleted_forms or not task_form.instance.pk or not task_form.has_changed():
@@ -407,7 +408,10 @@ class TaskAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        # Tasks are edited on their plan's page; they go with a draft plan when it is deleted (audited).
+        return (
+            obj is not None and obj.plan.status == PlanStatus.DRAFT and HeadingInline._editable(self, request, obj.plan)
+        )
 
     @admin.display(description="任务")
     def short_text(self, obj):
