@@ -36,7 +36,9 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/djlint --lint templates $(wildcard */templates)
-	$(PY) -m pytest -q tests/test_migrations.py
+	$(VENV)/bin/bandit -q -c pyproject.toml -r disclosure_site catalog requests_app annual_reports workplans inspection
+	$(PY) -m pytest -q -n 0 tests/test_migrations.py \
+		tests/disclosure_site/test_env.py::test_deploy_check_is_clean_in_production_mode
 
 clean:
 	rm -rf $(VENV) var/static

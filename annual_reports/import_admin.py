@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog.filters import is_id
 from disclosure_site import scoping
 from disclosure_site.errors import DomainError
 
@@ -103,9 +104,10 @@ def import_view(model_admin, request):
                     return HttpResponseRedirect(reverse("admin:annual_reports_report_changelist"))
     else:
         initial = {}
-        if request.GET.get("organization", "").isdigit():
+        # is_id: ASCII digits of a sane length ("²".isdigit() is true, and int() refuses 5000 digits).
+        if is_id(request.GET.get("organization", "")):
             initial["organization"] = organizations.filter(pk=request.GET["organization"]).first()
-        if request.GET.get("year", "").isdigit():
+        if is_id(request.GET.get("year", "")):
             initial["year"] = int(request.GET["year"])
         form = EnteredImportForm(organizations=organizations, initial=initial)
     template_form = _ScopedForm(organizations=organizations, initial=form.initial, auto_id="template_%s")

@@ -72,7 +72,7 @@ class CategoryAdmin(ScopedAdminMixin, DraggableMPTTAdmin):
     list_filter = ("organization", "kind", "is_active")
     list_select_related = ("organization",)
     search_fields = ("name", "code")
-    fields = ("organization", "parent", "name", "code", "kind", "description", "is_active")
+    fields = ("organization", "parent", "name", "code", "kind", "description", "is_active", "update_period_days")
 
     def changelist_view(self, request, *args, **kwargs):
         if request.method == "POST" and request.POST.get("cmd") == "move_node":

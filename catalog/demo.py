@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from disclosure_site.models import Membership, Organization, Role
@@ -76,6 +77,26 @@ TOPICS = [
     ("0322", DocumentType.OTHER_DOCUMENT, "1603", ["{org}最低生活保障标准调整公告", "{org}临时救助实施办法"]),
     ("02", DocumentType.OTHER_DOCUMENT, "0101", ["{org}政府信息公开申请办理制度", "{org}政府信息公开保密审查制度"]),
 ]
+# A town's article-21 columns (catalog.categories.ARTICLE_21_TOWN), in place of the county ones from 0316 on:
+# no column of the demo stays empty (website inspection: 5 or more empty columns fail it).
+TOWN_TOPICS = [
+    ("0316", DocumentType.OTHER_DOCUMENT, "0501", ["{org}{y}年强农惠农富农政策落实情况"]),
+    ("0317", DocumentType.NEWS, "0503", ["{org}小型农田水利工程建设进展"]),
+    ("0318", DocumentType.NOTICE, "0501", ["{org}农村土地承包经营权流转情况公示（{y}年第{n}期）"]),
+    ("0319", DocumentType.NOTICE, "0401", ["{org}农村宅基地审批结果公示（{y}年第{n}批）"]),
+    ("0320", DocumentType.NOTICE, "0401", ["{org}集体土地征收补偿安置公告"]),
+    ("0321", DocumentType.NOTICE, "0902", ["{org}房屋征收补偿情况公示"]),
+    ("0322", DocumentType.OTHER_DOCUMENT, "0101", ["{org}{y}年村级公益事业筹资筹劳方案"]),
+    ("0323", DocumentType.OTHER_DOCUMENT, "1603", ["{org}{y}年低保、特困供养对象名单公示"]),
+]
+# The first item of these kinds in each organization is dated a few days before the demo is loaded, so that
+# the site passes the website inspection's freshness rules whenever it is loaded (inspection/checks.py:
+# 工作动态 within 2 weeks, 通知公告 and 政策文件 within 6 months): {document type: days before today}.
+FRESH = {
+    DocumentType.NEWS: 5,
+    DocumentType.NOTICE: 12,
+    DocumentType.NORMATIVE: 20,
+}
 
 PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -137,6 +158,9 @@ def load(stdout) -> None:
         stdout.write("演示信息已存在，跳过。")
         return
     rng = random.Random(20260301)  # noqa: S311 - demo data, reproducible
+    # The towns' own topics draw from their own sequence: the other organizations' items stay as they were.
+    town_rng = random.Random(20260302)  # noqa: S311 - demo data, reproducible
+    today = timezone.localdate()
     subjects = {s.code: s for s in Subject.objects.all()}
     made = 0
     for organization in Organization.objects.filter(is_active=True).order_by("tree_id", "lft"):
@@ -148,14 +172,23 @@ def load(stdout) -> None:
         categories = {c.code: c for c in Category.objects.filter(organization=organization)}
         short = organization.short_name or organization.name
         normatives = []
-        for code, doc_type, subject_code, patterns in TOPICS:
-            if code not in categories or (organization.kind == Organization.Kind.TOWN and code >= "0316"):
-                continue  # the article-21 columns of a town differ from a county department's
+        town = organization.kind == Organization.Kind.TOWN
+        # The article-21 columns of a town differ from a county department's: its own topics from 0316 on.
+        topics = [t for t in TOPICS if not (town and t[0] >= "0316")] + (TOWN_TOPICS if town else [])
+        fresh = set(FRESH)
+        for code, doc_type, subject_code, patterns in topics:
+            if code not in categories:
+                continue
+            source = town_rng if town and code >= "0316" else rng
             for number, pattern in enumerate(patterns, start=1):
-                year = rng.choice(YEARS)
-                written = dt.date(year, rng.randint(1, 10 if year == 2026 else 12), rng.randint(1, 28))
+                year = source.choice(YEARS)
+                written = dt.date(year, source.randint(1, 10 if year == 2026 else 12), source.randint(1, 28))
                 # Most items go out within a few days; a few are late (第二十六条).
-                delay = rng.choice([1, 2, 3, 5, 8, 12, 40]) if code != "0301" else 3
+                delay = source.choice([1, 2, 3, 5, 8, 12, 40]) if code != "0301" else 3
+                if doc_type in fresh:
+                    fresh.discard(doc_type)
+                    written, delay = today - dt.timedelta(days=FRESH[doc_type]), 1
+                    year = written.year
                 when = dt.datetime.combine(written + dt.timedelta(days=delay), dt.time(9, 30), tzinfo=TZ)
                 when = min(when, timezone.now())  # nothing published in the future
                 with transaction.atomic():
@@ -165,7 +198,9 @@ def load(stdout) -> None:
                         subject=subjects.get(subject_code),
                         document_type=doc_type,
                         title=pattern.format(org=short, y=year, n=number),
-                        document_number=f"{short}发〔{year}〕{rng.randint(1, 60)}号" if doc_type == "normative" else "",
+                        document_number=f"{short}发〔{year}〕{source.randint(1, 60)}号"
+                        if doc_type == "normative"
+                        else "",
                         written_date=written,
                         keywords="政务公开 " + short,
                         summary=f"{short}发布的{categories[code].name}相关信息。",
@@ -209,6 +244,27 @@ def load(stdout) -> None:
                 comment="该文件已废止，由新文件替代。",
             )
             publishing.approve_revision(revision, by=reviewer)
+        if "04" in categories:
+            # The 政府信息公开年报 column points to last year's report, published on the reports pages.
+            report_year = today.year - 1 if today >= dt.date(today.year, 2, 1) else today.year - 2
+            written = dt.date(report_year + 1, 1, 20)
+            with transaction.atomic():
+                report = Item.objects.create(
+                    organization=organization,
+                    category=categories["04"],
+                    subject=subjects.get("0101"),
+                    document_type=DocumentType.OTHER,
+                    title=f"{short}{report_year}年政府信息公开工作年度报告",
+                    written_date=written,
+                    summary=f"{short}{report_year}年政府信息公开工作年度报告全文。",
+                    body=f'<p>报告全文及表格见<a href="{reverse("disclosure_site:reports")}">政府信息公开年报</a>。</p>',
+                    channels=["website"],
+                    author=clerk,
+                )
+            _publish(
+                report, clerk, reviewer, dt.datetime.combine(written + dt.timedelta(days=5), dt.time(10), tzinfo=TZ)
+            )
+            made += 1
         with transaction.atomic():
             scheduled = Item.objects.create(
                 organization=organization,

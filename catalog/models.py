@@ -103,6 +103,14 @@ class Category(MPTTModel):
     kind = models.CharField("栏目类别", max_length=20, choices=Kind.choices, default=Kind.OTHER)
     description = models.CharField("说明", max_length=300, blank=True)
     is_active = models.BooleanField("启用", default=True)
+    # Read by the website inspection (inspection/checks.py); the defaults follow the 2019 inspection indicators.
+    update_period_days = models.PositiveSmallIntegerField(
+        "更新周期（天）",
+        null=True,
+        blank=True,
+        help_text="网站检查时，本栏目（含下级栏目）最近一条信息距今不得超过的天数：工作动态类栏目填 14，"
+        "通知公告、政策文件类栏目填 180；留空表示不检查更新（如机构职能等长期不变的栏目）。",
+    )
 
     class MPTTMeta:
         order_insertion_by = None

@@ -3,12 +3,13 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.db import models
+from django.db.models import Exists, OuterRef
 from mptt.admin import MPTTModelAdmin
 
-from . import calendar_data, scoping
-from .admin_mixins import ALL, ScopedAdminMixin
+from . import calendar_data, login_security, scoping, totp
+from .admin_mixins import ALL, AuditedAdminMixin, AuditedDeletionMixin, ScopedAdminMixin
 from .errors import DomainError
-from .models import AuditEvent, CalendarDay, CalendarYear, Membership, Organization, Role
+from .models import AuditEvent, CalendarDay, CalendarYear, Membership, Organization, Role, StaffTOTPDevice
 
 
 @admin.register(Organization)
@@ -51,8 +52,8 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ("organization",)
 
 
-class SystemAdminOnly:
-    """Staff accounts and roles are managed by system administrators alone."""
+class SystemAdminOnly(AuditedAdminMixin):
+    """Staff accounts and roles are managed by system administrators alone, in the audit trail."""
 
     def has_module_permission(self, request):
         return scoping.is_system_admin(request.user)
@@ -70,7 +71,43 @@ admin.site.unregister(Group)
 @admin.register(User)
 class StaffUserAdmin(SystemAdminOnly, UserAdmin):
     inlines = (MembershipInline,)
-    list_display = ("username", "last_name", "first_name", "email", "is_staff", "is_superuser", "is_active")
+    list_display = (
+        "username",
+        "last_name",
+        "first_name",
+        "email",
+        "is_staff",
+        "is_superuser",
+        "is_active",
+        "second_factor",
+    )
+    actions = ("unlock_login", "reset_second_factor")
+
+    def get_queryset(self, request):
+        confirmed = StaffTOTPDevice.objects.filter(user=OuterRef("pk"), confirmed_at__isnull=False)
+        return super().get_queryset(request).annotate(has_second_factor=Exists(confirmed))
+
+    @admin.display(description="两步验证", boolean=True, ordering="has_second_factor")
+    def second_factor(self, obj):
+        return obj.has_second_factor
+
+    @admin.action(description="解除所选用户的登录锁定", permissions=["change"])
+    def unlock_login(self, request, queryset):
+        unlocked = [user.get_username() for user in queryset if login_security.unlock(user, by=request.user)]
+        if unlocked:
+            self.message_user(request, f"已解除 {len(unlocked)} 个用户的登录锁定：{'、'.join(unlocked)}。")
+        else:
+            self.message_user(request, "所选用户都没有被锁定。", messages.WARNING)
+
+    @admin.action(description="重置所选用户的两步验证（丢失手机时）", permissions=["change"])
+    def reset_second_factor(self, request, queryset):
+        reset = [user.get_username() for user in queryset if totp.reset(user, by=request.user)]
+        if reset:
+            self.message_user(
+                request, f"已重置 {len(reset)} 个用户的两步验证：{'、'.join(reset)}。他们下次登录后需重新设置。"
+            )
+        else:
+            self.message_user(request, "所选用户都没有设置两步验证。", messages.WARNING)
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -78,10 +115,60 @@ class StaffUserAdmin(SystemAdminOnly, UserAdmin):
             obj.is_staff = True
         super().save_model(request, obj, form, change)
 
+    def has_delete_permission(self, request, obj=None):
+        # Someone who has worked in the back office stays on record as the actor of their events:
+        # their account is closed by clearing 有效 (is_active), never deleted.
+        if obj is not None and AuditEvent.objects.filter(actor=obj).exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
 
 @admin.register(Group)
 class StaffGroupAdmin(SystemAdminOnly, GroupAdmin):
     pass
+
+
+@admin.register(StaffTOTPDevice)
+class StaffTOTPDeviceAdmin(SystemAdminOnly, admin.ModelAdmin):
+    """Who has enrolled an authenticator app; the secret is never shown. A device is removed only by
+    the audited reset action (a staff member turns their own off on the 两步验证 page)."""
+
+    list_display = ("user", "is_confirmed", "created_at", "confirmed_at")
+    list_filter = (("confirmed_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("user",)
+    search_fields = ("user__username", "user__last_name", "user__first_name")
+    fields = ("user", "created_at", "confirmed_at")
+    readonly_fields = fields
+    actions = ("reset_devices",)
+
+    @admin.display(description="已启用", boolean=True, ordering="confirmed_at")
+    def is_confirmed(self, obj):
+        return obj.is_confirmed
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_reset_permission(self, request):
+        return scoping.is_system_admin(request.user)
+
+    @admin.action(description="重置所选用户的两步验证（丢失手机时）", permissions=["reset"])
+    def reset_devices(self, request, queryset):
+        users = [device.user for device in queryset]
+        for user in users:
+            totp.reset(user, by=request.user)
+        names = "、".join(user.get_username() for user in users)
+        self.message_user(request, f"已重置 {len(users)} 个用户的两步验证：{names}。他们下次登录后需重新设置。")
 
 
 @admin.register(Membership)
@@ -141,8 +228,9 @@ class CalendarDayInline(admin.TabularInline):
         return False
 
 
-class CalendarViewAdmin:
-    """Every staff member may read the calendar; only system administrators change it."""
+class CalendarViewAdmin(AuditedDeletionMixin):
+    """Every staff member may read the calendar; only system administrators change it (calendar_data
+    audits each entered year, the mixin each deletion)."""
 
     def has_module_permission(self, request):
         return scoping.has_any_role(request.user)
@@ -232,6 +320,9 @@ class AuditEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     # Events of records outside every organization (the calendar, accounts) have no organization,
     # so the scope leaves them to system administrators.
+
+    def has_add_permission(self, request):
+        return False  # events are written by the code that makes the change, never typed in
 
     def has_change_permission(self, request, obj=None):
         return False

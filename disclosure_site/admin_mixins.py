@@ -8,6 +8,8 @@ Django's per-model permissions are not used: what a role may do is declared on t
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.template.response import TemplateResponse
 
@@ -18,22 +20,11 @@ ALL = scoping.ALL_ROLES
 NOBODY: frozenset[str] = frozenset()
 
 
-class AuditedAdminMixin:
-    """Every create, change and delete made through this admin becomes an AuditEvent in the same transaction.
-
-    Deleting is allowed only where an admin says so (drafts, register entries); what a deletion removes
-    stays named in the audit trail, with who deleted it and when.
+class AuditedDeletionMixin:
+    """Every deletion made through this admin, of a record or of an inline's row, becomes an AuditEvent in
+    the same transaction. Deleting is allowed only where an admin says so (drafts, register entries); what
+    a deletion removes stays named in the audit trail, with who deleted it and when.
     """
-
-    def save_model(self, request, obj, form, change) -> None:
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            if change:
-                changes = audit.form_changes(form)
-                if changes:
-                    audit.record(obj, actor=request.user, action="change", changes=changes)
-            else:
-                audit.record(obj, actor=request.user, action="create")
 
     def delete_model(self, request, obj) -> None:
         with transaction.atomic():
@@ -57,6 +48,20 @@ class AuditedAdminMixin:
         for inline_form in formset.deleted_forms:
             if inline_form.instance.pk is not None:
                 audit.record(inline_form.instance, actor=request.user, action="delete")
+
+
+class AuditedAdminMixin(AuditedDeletionMixin):
+    """Creations and changes are audited too (with the changed fields' old and new values)."""
+
+    def save_model(self, request, obj, form, change) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if change:
+                changes = audit.form_changes(form)
+                if changes:
+                    audit.record(obj, actor=request.user, action="change", changes=changes)
+            else:
+                audit.record(obj, actor=request.user, action="create")
 
 
 class ScopedAdminMixin(AuditedAdminMixin):
@@ -114,6 +119,14 @@ class ScopedAdminMixin(AuditedAdminMixin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return self._allowed(request, self.delete_roles, obj)
 
+    def get_list_filter(self, request):
+        # Django's filter on a foreign key offers every row of the related table: organizations are
+        # offered from the user's scope only (tests/security/test_permission_matrix.py).
+        return [
+            (entry, ScopedOrganizationListFilter) if _names_organization(self.model, entry) else entry
+            for entry in super().get_list_filter(request)
+        ]
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
         return _scope_choices(formfield, request)
@@ -141,6 +154,25 @@ class ScopedAdminMixin(AuditedAdminMixin):
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/audit_history.html", context)
+
+
+class ScopedOrganizationListFilter(admin.RelatedFieldListFilter):
+    """A list filter on an organization that offers only the organizations in the user's scope."""
+
+    def field_choices(self, field, request, model_admin):
+        allowed = set(scoping.scope_organizations(request.user).values_list("pk", flat=True))
+        return [(pk, label) for pk, label in super().field_choices(field, request, model_admin) if pk in allowed]
+
+
+def _names_organization(model, entry) -> bool:
+    """Whether a list_filter entry is a plain field path ending at an Organization foreign key."""
+    if not isinstance(entry, str):
+        return False
+    try:
+        path = get_fields_from_path(model, entry)
+    except (FieldDoesNotExist, NotRelationField):
+        return False
+    return bool(path) and getattr(path[-1], "related_model", None) is Organization
 
 
 def _scope_choices(formfield, request):

@@ -31,11 +31,22 @@ def _display(value: Any) -> Any:
     return str(value)
 
 
+# Shown instead of the old and new value of a personal field: the trail says that it changed, not to what.
+MASKED = "（个人信息，不予记录）"
+
+
 def form_changes(form) -> dict[str, list[Any]]:
-    """{field label: [old, new]} for the fields a ModelForm changed."""
+    """{field label: [old, new]} for the fields a ModelForm changed. Fields the model lists in its
+    `personal_fields` (an applicant's ID number, phone, address…) are recorded as changed, values masked:
+    the audit trail is kept longer and read more widely than the record, and must not copy personal data."""
     changes = {}
+    model = getattr(getattr(form, "_meta", None), "model", None)
+    personal = frozenset(getattr(model, "personal_fields", ()))
     for name in form.changed_data:
         field = form.fields[name]
+        if name in personal:
+            changes[str(field.label or name)] = [MASKED, MASKED]
+            continue
         old = form.initial.get(name)
         if old is not None and hasattr(field, "queryset") and not isinstance(old, list | tuple):
             old = field.queryset.model._default_manager.filter(pk=old).first() or old

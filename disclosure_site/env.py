@@ -107,7 +107,12 @@ def parse_database_url(value: str, name: str = "DATABASE_URL") -> dict:
 
 
 def parse_cache_url(value: str, name: str = "CACHE_URL") -> dict:
-    """redis://HOST:PORT/DB (several app servers share it), locmem:// or dummy://."""
+    """redis://HOST:PORT/DB (several app servers share it), locmem:// or dummy://.
+
+    Redis goes through disclosure_site.cache_backends.FailSafeRedisCache: when Redis is down the site
+    keeps serving, uncached. redis-py reads socket_timeout / socket_connect_timeout (seconds) from the
+    URL's query, e.g. redis://cache:6379/0?socket_timeout=2, over the backend's short defaults.
+    """
     parts, _port = _split_url(name, value, {"redis", "rediss", "locmem", "dummy"})
     if parts.scheme in {"redis", "rediss"}:
         if not parts.hostname:
@@ -116,7 +121,7 @@ def parse_cache_url(value: str, name: str = "CACHE_URL") -> dict:
         if db and not db.isdigit():
             raise ImproperlyConfigured(f"Environment variable {name}={value!r}: the Redis database must be a number.")
         return {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "disclosure_site.cache_backends.FailSafeRedisCache",
             "LOCATION": value,
             "KEY_PREFIX": "disclosure",
         }

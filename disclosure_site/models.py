@@ -172,6 +172,7 @@ class AuditEvent(models.Model):
         CHANGE = "change", "修改"
         DELETE = "delete", "删除"
         TRANSITION = "transition", "状态变更"
+        LOCKOUT = "lockout", "登录锁定"
 
     created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -198,3 +199,32 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()} {self.object_repr}"
+
+
+class StaffTOTPDevice(models.Model):
+    """A staff member's authenticator app (TOTP, RFC 6238): the second factor asked for at login.
+
+    The row exists from the moment enrolment starts; only a confirmed device is asked for at login.
+    The secret is shown while enrolment is unconfirmed and never again (login_security, totp.py).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="totp_device"
+    )
+    secret = models.CharField("密钥", max_length=64)
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+    confirmed_at = models.DateTimeField("启用时间", null=True, blank=True)
+    # The 30-second time step of the last accepted code: a code of that step or an earlier one is a replay.
+    last_used_step = models.BigIntegerField("最近使用的时间步", default=0)
+
+    class Meta:
+        verbose_name = "两步验证设备"
+        verbose_name_plural = "两步验证设备"
+        ordering = ["user__username"]
+
+    def __str__(self) -> str:
+        return f"{self.user} 的两步验证"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None

@@ -187,3 +187,83 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- hostile ---
+# Content-Security-Policy (no inline scripts) and Permissions-Policy on every response, right after
+# SecurityMiddleware so that pages answered from the public page cache carry them too; then a 400 page
+# for a NUL character in the URL, which PostgreSQL text cannot hold (disclosure_site/security_headers.py).
+_after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
+MIDDLEWARE[_after_security:_after_security] = [
+    "disclosure_site.security_headers.SecurityHeadersMiddleware",
+    "disclosure_site.security_headers.RefuseNulBytesMiddleware",
+]
+
+# --- retention ---
+# Applicants' personal data stays REQUEST_RETENTION_YEARS after an application ended (answered, withdrawn,
+# deemed abandoned), then `manage.py anonymize_requests` overwrites it (requests_app/retention.py).
+REQUEST_RETENTION_YEARS = env_int("REQUEST_RETENTION_YEARS", 10)
+if REQUEST_RETENTION_YEARS <= 0:
+    raise ImproperlyConfigured("Environment variable REQUEST_RETENTION_YEARS must be a positive number of years.")
+# Error reports and logs mask the values a database error quotes (disclosure_site/reporting.py), and SQL
+# with its parameters is never logged, whatever LOG_LEVEL says.
+DEFAULT_EXCEPTION_REPORTER = "disclosure_site.reporting.PersonalDataReporter"
+LOGGING.setdefault("filters", {})["personal_data"] = {"()": "disclosure_site.reporting.PersonalDataLogFilter"}
+for _handler in LOGGING["handlers"].values():
+    _handler.setdefault("filters", []).append("personal_data")
+LOGGING.setdefault("loggers", {}).setdefault("django.db.backends", {"level": "INFO"})
+
+# --- faults ---
+# Database outage: a 503 page (系统维护中, Retry-After) instead of a 500, first so that it also covers the
+# session and authentication middleware (disclosure_site/faults.py). A connection that failed is replaced
+# at the next request; a reused one is checked first (CONN_HEALTH_CHECKS); connecting gives up after
+# DATABASE_CONNECT_TIMEOUT seconds so an unreachable server does not hold every worker.
+MIDDLEWARE.insert(0, "disclosure_site.faults.DatabaseUnavailableMiddleware")
+SERVICE_UNAVAILABLE_RETRY_AFTER = env_int("SERVICE_UNAVAILABLE_RETRY_AFTER", 30)
+if SERVICE_UNAVAILABLE_RETRY_AFTER <= 0:
+    raise ImproperlyConfigured(
+        "Environment variable SERVICE_UNAVAILABLE_RETRY_AFTER must be a positive number of seconds."
+    )
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 5)
+if DATABASE_CONNECT_TIMEOUT <= 0:
+    raise ImproperlyConfigured("Environment variable DATABASE_CONNECT_TIMEOUT must be a positive number of seconds.")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+# Uploads: a disk-full or permission error leaves no partial file and shows a Chinese message.
+STORAGES["default"] = {"BACKEND": "disclosure_site.faults.SafeFileSystemStorage"}
+
+# --- login ---
+# Staff login hardening (disclosure_site/login_security.py, totp.py). LOGIN_FAILURE_LIMIT failed logins for
+# one username, or LOGIN_FAILURE_LIMIT_PER_IP from one address (counted as RATE_LIMIT_PROXY_COUNT says),
+# within LOGIN_FAILURE_WINDOW seconds lock logins for LOGIN_LOCKOUT_SECONDS, right password or not.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_LIMIT_PER_IP = env_int("LOGIN_FAILURE_LIMIT_PER_IP", 20)
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+# A logged-in session ends after this many seconds without a request, and SESSION_COOKIE_AGE after login
+# however busy it was (StaffSessionTimeoutMiddleware).
+STAFF_SESSION_IDLE_SECONDS = env_int("STAFF_SESSION_IDLE_SECONDS", 30 * 60)
+for _name in (
+    "LOGIN_FAILURE_LIMIT",
+    "LOGIN_FAILURE_LIMIT_PER_IP",
+    "LOGIN_FAILURE_WINDOW",
+    "LOGIN_LOCKOUT_SECONDS",
+    "STAFF_SESSION_IDLE_SECONDS",
+    "SESSION_COOKIE_AGE",
+):
+    if globals()[_name] <= 0:
+        raise ImproperlyConfigured(f"Environment variable {_name} must be a positive integer.")
+# On: every staff member must enrol an authenticator app (TOTP) before using the back office.
+STAFF_TOTP_REQUIRED = env_bool("STAFF_TOTP_REQUIRED", False)
+AUTH_PASSWORD_VALIDATORS.append(
+    {"NAME": "disclosure_site.login_security.CharacterClassValidator", "OPTIONS": {"min_classes": 3}}
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "disclosure_site.login_security.StaffSessionTimeoutMiddleware",
+)
+
+# --- inspection ---
+# The website inspection checks (政府网站检查指标): `manage.py inspect_site` and a panel on the back-office
+# home page (inspection/checks.py). It reads the other apps; none of them imports it.
+INSTALLED_APPS.insert(INSTALLED_APPS.index("annual_reports") + 1, "inspection")

@@ -117,6 +117,11 @@ def rows(data: bytes, name: str, *, max_rows: int, max_cell_chars: int) -> Itera
     for count, row in enumerate(source):
         if count > max_rows:
             raise SpreadsheetError(f"文件超过 {max_rows} 行，请拆分成几个文件分批导入。")
+        # A NUL character past the first 8 KB of a CSV: PostgreSQL text cannot hold it.
+        if any(isinstance(value, str) and "\x00" in value for value in row):
+            raise SpreadsheetError(
+                f"第{count + 1}行含有空字符（NUL），文件可能已损坏。请用 Excel 或 WPS 打开后另存为 .xlsx 或 CSV 再导入。"
+            )
         yield list(row)
 
 

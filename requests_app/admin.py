@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -27,6 +26,7 @@ from django.utils.html import format_html
 from disclosure_site import scoping
 from disclosure_site.admin_mixins import ScopedAdminMixin
 from disclosure_site.errors import DomainError
+from disclosure_site.faults import atomic_with_files
 from disclosure_site.models import Role
 from disclosure_site.pagination import DeferredJoinPaginator
 
@@ -59,7 +59,7 @@ class Step:
 
 
 def _reply(info_request, user, data):
-    with transaction.atomic():
+    with atomic_with_files():  # the reply and its disclosed file together, or neither
         workflow.reply(info_request, by=user, outcome=data["outcome"], letter=data["letter"], on=data["on"])
         if data.get("disclosed"):
             documents.store_document(
@@ -278,6 +278,7 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "submitted_at",
         "handler",
         "registered_by",
+        "personal_data_state",
     )
     fieldsets = (
         ("办理", {"fields": workflow_fields}),
@@ -314,6 +315,12 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
             },
         ),
     )
+
+    @admin.display(description="申请人个人信息")
+    def personal_data_state(self, obj):
+        if obj.anonymized_at:
+            return f"已匿名（{timezone.localdate(obj.anonymized_at):%Y-%m-%d}，保存期限届满）"
+        return "保存中（办结满保存期限后匿名化）" if not obj.is_open else "保存中"
 
     @admin.display(description="申请内容")
     def description_short(self, obj):
@@ -624,11 +631,11 @@ class LetterAdmin(ScopedAdminMixin, admin.ModelAdmin):
 @admin.register(Consultation)
 class ConsultationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     add_roles = change_roles = delete_roles = STAFF
-    list_display = ("on", "organization", "channel", "count", "topic")
+    list_display = ("on", "organization", "channel", "count", "topic", "answered_on")
     list_filter = ("channel", "organization")
     list_select_related = ("organization",)
     date_hierarchy = "on"
-    fields = ("organization", "channel", "on", "count", "topic")
+    fields = ("organization", "channel", "on", "count", "topic", "question", "answered_on")
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -20,16 +20,23 @@ Why an arithmetic question in Chinese text ("七加五等于几？") and no pict
 The question travels in a signed token (django.core.signing with SECRET_KEY, valid MAX_AGE seconds) in
 a hidden field, so nothing is kept per visitor until an answer is checked; each token can be checked
 once (its nonce is then remembered in the shared cache), so one solved question cannot be replayed.
+While the shared cache is down (Redis stopped) the nonces are remembered in this process's memory
+instead: the question still works, and a solved one can be replayed at most once per app-server process
+until Redis is back.
 """
 
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 import unicodedata
 from dataclasses import dataclass
 
 from django.core import signing
 from django.core.cache import cache
+
+from disclosure_site.cache_backends import is_available
 
 MAX_AGE = 60 * 60  # seconds a question stays answerable: time to fill in a long form
 _SALT = "requests_app.captcha"
@@ -82,7 +89,7 @@ def _load(token: str) -> dict | None:
 def challenge_from(token: str) -> Challenge | None:
     """The challenge a still-valid, unanswered token carries (to show the same question again)."""
     data = _load(token)
-    if data is None or cache.get(_used_key(data["n"])):
+    if data is None or cache.get(_used_key(data["n"])) or _used_locally(data["n"]):
         return None
     a, op, b = data["q"]
     return Challenge(question=_question(a, op, b), token=token)
@@ -108,12 +115,37 @@ def _used_key(nonce: str) -> str:
     return f"captcha:used:{nonce}"
 
 
+_local_used: dict[str, float] = {}  # nonce -> expires at; only written while the shared cache is down
+_local_lock = threading.Lock()
+
+
+def _used_locally(nonce: str) -> bool:
+    with _local_lock:
+        return _local_used.get(nonce, 0.0) > time.time()
+
+
+def _use(nonce: str) -> bool:
+    """Mark nonce used; False if it was already. The shared cache when it answers, else this process."""
+    if cache.add(_used_key(nonce), 1, timeout=MAX_AGE + 60):
+        return not _used_locally(nonce)
+    if is_available(cache):
+        return False
+    now = time.time()
+    with _local_lock:
+        for stale in [n for n, expires in _local_used.items() if expires <= now]:
+            del _local_used[stale]
+        if _local_used.get(nonce, 0.0) > now:
+            return False
+        _local_used[nonce] = now + MAX_AGE + 60
+        return True
+
+
 def check(token: str, answer: str) -> bool:
     """True if answer solves the question in token. Any check uses the token up, right or wrong."""
     data = _load(token)
     if data is None:
         return False
-    if not cache.add(_used_key(data["n"]), 1, timeout=MAX_AGE + 60):
+    if not _use(data["n"]):
         return False  # already checked once
     a, op, b = data["q"]
     return parse_answer(answer) == _answer(a, op, b)

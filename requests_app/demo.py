@@ -212,7 +212,8 @@ def load(stdout) -> None:
                 info_request, by=staff[Role.CLERK], note="申请人书面撤回申请", on=_wd(info_request.received_on, 4)
             )
             n += 1
-            # Extended by the head, still open; and an overdue one.
+            # Extended by the head, still open; and one answered after its due date (late, not left open:
+            # the website inspection flags any application still unanswered past its due date).
             received = _past_working_day(today, 25)
             info_request = _new(organization, staff, rng, n, received)
             try:
@@ -227,6 +228,7 @@ def load(stdout) -> None:
                 pass
             n += 1
             info_request = _new(organization, staff, rng, n, _past_working_day(today, 30))
+            _reply(info_request, staff, Outcome.DISCLOSED, _past_working_day(today, 2))
             n += 1
             # Open: waiting for confirmation (online), in progress, consulting another organ.
             _online(organization, staff, rng, n, today)

@@ -13,6 +13,7 @@ from django.http import FileResponse
 
 from catalog import attachments
 from disclosure_site.errors import DomainError
+from disclosure_site.faults import atomic_with_files
 
 from .models import InfoRequest, RequestDocument, RequestEvent
 
@@ -42,8 +43,9 @@ def store_document(
         for_applicant=for_applicant,
         uploaded_by=by if getattr(by, "is_authenticated", False) else None,
     )
-    document.file.save(name, uploaded, save=False)
-    document.save()
+    with atomic_with_files():  # a failed row write leaves no file; a failed file write raises FileNotSaved
+        document.file.save(name, uploaded, save=False)
+        document.save()
     return document
 
 

@@ -232,6 +232,21 @@ class InfoRequest(models.Model):
     )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # Set by requests_app.retention once the applicant's personal data has been overwritten.
+    anonymized_at = models.DateTimeField("匿名化时间", null=True, blank=True, editable=False)
+
+    # The applicant's personal data (个人信息保护法): never exported or logged, masked in the audit trail
+    # (disclosure_site.audit.form_changes), overwritten by requests_app.retention after the retention period.
+    personal_fields = (
+        "applicant_name",
+        "id_number",
+        "legal_representative",
+        "contact_person",
+        "phone",
+        "email",
+        "address",
+        "postcode",
+    )
 
     class Meta:
         verbose_name = "政府信息公开申请"
@@ -251,6 +266,14 @@ class InfoRequest(models.Model):
                 condition=Q(status__in=sorted(OPEN_STATUSES)),
             ),
             models.Index(fields=["applicant_name", "submitted_at"], name="inforequest_applicant_month"),
+            # Reply times on the statistics page: the year's answered applications, read from the index
+            # alone (PostgreSQL; elsewhere INCLUDE is dropped and it is a plain partial index).
+            models.Index(
+                fields=["ended_on"],
+                include=["received_on", "organization", "id"],
+                name="inforequest_answered",
+                condition=Q(status=Status.ANSWERED.value, received_on__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -358,6 +381,19 @@ class EventKind(models.TextChoices):
     REMINDED = "reminded", "发送办理提醒"
 
 
+# Events that move the reply deadline away from "20 working days after receipt" (deadlines.clock): a
+# corrected application restarts the count, an extension or a later date moves it, consultations and fee
+# notices pause it until their end. The statistics page reads only these, through a covering index.
+CLOCK_EVENTS = (
+    EventKind.CORRECTION_RECEIVED,
+    EventKind.EXTENDED,
+    EventKind.CONSULTATION_STARTED,
+    EventKind.CONSULTATION_ENDED,
+    EventKind.FEE_NOTICE,
+    EventKind.FEE_PAID,
+    EventKind.LATER_DATE,
+)
+
 # Events an applicant sees on the public status page (the rest are internal: notes, reminders).
 PUBLIC_EVENTS = frozenset(
     {
@@ -424,7 +460,16 @@ class RequestEvent(models.Model):
         verbose_name = "办理记录"
         verbose_name_plural = "办理记录"
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["info_request", "kind"], name="requestevent_request_kind")]
+        indexes = [
+            models.Index(fields=["info_request", "kind"], name="requestevent_request_kind"),
+            # The few events that move a deadline, with what the clock needs: read without the table.
+            models.Index(
+                fields=["info_request"],
+                include=["id", "kind", "on", "days", "due_on", "at"],
+                name="requestevent_clock",
+                condition=Q(kind__in=sorted(kind.value for kind in CLOCK_EVENTS)),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.on:%Y-%m-%d}"
@@ -611,6 +656,9 @@ class Consultation(models.Model):
     on = models.DateField("日期", default=timezone.localdate)
     count = models.PositiveIntegerField("人次", default=1)
     topic = models.CharField("咨询事项", max_length=200, blank=True)
+    # A message left online is answered within 3 months (政府网站检查指标; inspection/checks.py flags it).
+    question = models.TextField("留言内容", blank=True, help_text="网上留言咨询的原文；填写后须在3个月内答复")
+    answered_on = models.DateField("答复日期", null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="登记人",
@@ -625,10 +673,23 @@ class Consultation(models.Model):
         verbose_name_plural = "咨询登记"
         ordering = ["-on", "-id"]
         indexes = [models.Index(fields=["organization", "on"], name="consultation_org_on")]
-        constraints = [models.CheckConstraint(condition=Q(count__gte=1), name="consultation_count_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(count__gte=1), name="consultation_count_positive"),
+            models.CheckConstraint(
+                condition=Q(answered_on__isnull=True) | Q(answered_on__gte=models.F("on")),
+                name="consultation_answered_after_asked",
+                violation_error_message="答复日期不能早于咨询日期。",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()}咨询 {self.on:%Y-%m-%d}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.answered_on and self.answered_on > timezone.localdate():
+            raise ValidationError({"answered_on": "答复日期不能晚于今天。"})
 
 
 class CaseKind(models.TextChoices):

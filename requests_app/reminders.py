@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from disclosure_site.errors import CalendarMissing
+from disclosure_site.faults import advisory_lock
 
 from . import deadlines, workflow
 from .models import EventKind, InfoRequest, RequestEvent, Status
@@ -54,6 +55,9 @@ def remind(*, today: dt.date) -> tuple[int, int]:
         status__in=[Status.PROCESSING], due_on__lte=soon, handler__isnull=False, handler__is_active=True
     ).exclude(events__kind=EventKind.REMINDED, events__on=today)
     with transaction.atomic():
+        # One server at a time: with skip_locked alone, two servers could each take part of a handler's
+        # applications and both mail them. The second waits here, then finds them all reminded.
+        advisory_lock("requests_app.reminders.remind")
         locked = list(
             InfoRequest.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk__in=candidates.values("pk"))

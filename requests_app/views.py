@@ -32,6 +32,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 
 from catalog.attachments import content_disposition
+from catalog.filters import is_id
 from catalog.models import Guide
 from disclosure_site.errors import DomainError
 from disclosure_site.views import _active_organizations
@@ -109,7 +110,8 @@ def _render_apply(request: HttpRequest, form: ApplicationForm) -> HttpResponse:
 
 def _initial(request: HttpRequest) -> dict:
     organization = request.GET.get("organization", "")
-    return {"organization": int(organization)} if organization.isdigit() else {}
+    # is_id: ASCII digits of a sane length ("²".isdigit() is true, and int() refuses 5000 digits).
+    return {"organization": int(organization)} if is_id(organization) else {}
 
 
 def _info_request(form: ApplicationForm) -> InfoRequest:

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from disclosure_site import audit, scoping
 from disclosure_site.errors import DomainError
+from disclosure_site.faults import with_files
 from disclosure_site.models import Role
 from disclosure_site.workdays import Calendar, add_working_days
 
@@ -199,7 +200,7 @@ def _status_lines(info_request: InfoRequest) -> list[str]:
 # Creating applications ---------------------------------------------------------------------------
 
 
-@transaction.atomic
+@with_files  # transaction.atomic that also deletes the stored files on a rollback
 def submit_online(info_request: InfoRequest, *, documents: Iterable = ()) -> tuple[InfoRequest, str]:
     """Store an application from the public form (第二十九条) as 待受理 and return it with its query code.
 
@@ -229,7 +230,7 @@ def submit_online(info_request: InfoRequest, *, documents: Iterable = ()) -> tup
     return info_request, code
 
 
-@transaction.atomic
+@with_files  # transaction.atomic that also deletes the stored files on a rollback
 def register(
     info_request: InfoRequest, *, by, received_on: dt.date | None, documents: Iterable = ()
 ) -> tuple[InfoRequest, str]:

@@ -255,7 +255,10 @@ def parse_number(value: Any) -> int | None:
     if isinstance(value, float):
         return int(value) if value.is_integer() else None
     text = _normal(value).strip("()[]【】").rstrip(".、,")
-    return int(text) if text.isascii() and text.isdigit() else None
+    if not (text.isascii() and text.isdigit()):
+        return None
+    # Past any 序号 a plan can have: not read as a number (int() of thousands of digits is refused anyway).
+    return int(text) if len(text) <= 9 else None
 
 
 def parse_due(value: Any, year: int) -> tuple[dt.date | None, str | None]:
@@ -364,7 +367,14 @@ def understand(rows: list[RawRow], report: ImportReport) -> None:
         task = ImportTask(where=raw.where, heading=heading, number=number, text=text)
         if number is None:
             shown = _clean(number_cell)
-            reason = f"序号应为数字，不能是“{shown}”" if shown else "缺少序号"
+            if len(shown) > 20:
+                shown = f"{shown[:20]}…"
+            if not shown:
+                reason = "缺少序号"
+            elif shown.rstrip("…").isdigit():
+                reason = f"序号应为1至32767之间的整数，不能是{shown}"
+            else:
+                reason = f"序号应为数字，不能是“{shown}”"
             report.errors.append(RowError(raw.where, NUMBER, reason))
         elif number < 1 or number > 32767:
             report.errors.append(RowError(raw.where, NUMBER, f"序号应为1至32767之间的整数，不能是{number}"))

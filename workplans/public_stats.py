@@ -57,20 +57,19 @@ from disclosure_site.errors import CalendarMissing
 from disclosure_site.models import CalendarDay, CalendarYear, Organization
 from requests_app import deadlines
 from requests_app import report_stats as request_stats
-from requests_app.models import CaseKind, EventKind, InfoRequest, Outcome, OutcomeGroup, RequestEvent, Status
+from requests_app.models import (
+    CLOCK_EVENTS,
+    CaseKind,
+    EventKind,
+    InfoRequest,
+    Outcome,
+    OutcomeGroup,
+    RequestEvent,
+    Status,
+)
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 MONTHS = tuple(range(1, 13))
-# Events that move the reply deadline of an answered application away from "20 working days after receipt".
-CLOCK_EVENTS = (
-    EventKind.CORRECTION_RECEIVED,
-    EventKind.EXTENDED,
-    EventKind.CONSULTATION_STARTED,
-    EventKind.CONSULTATION_ENDED,
-    EventKind.FEE_NOTICE,
-    EventKind.FEE_PAID,
-    EventKind.LATER_DATE,
-)
 PAUSE_ENDS = {EventKind.CONSULTATION_STARTED: EventKind.CONSULTATION_ENDED, EventKind.FEE_NOTICE: EventKind.FEE_PAID}
 REPLY_BUCKETS = (
     (0, 5, "5个工作日以内"),

@@ -1,140 +1,21 @@
 """A clerk of 县财政局 can neither list, open, change nor delete a 县教育局 record, for every admin model.
 
-Every model registered in the admin must appear in RECORDS: a later model joins the matrix by adding
-how to make a record that belongs to 县教育局 (or, for models outside every organization, any record).
+Every model registered in the admin must appear in RECORDS (tests/security/records.py, shared with the
+permission matrix): a later model joins by adding how to make a record of a given organization (or, for
+models outside every organization, any record).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.forms.models import model_to_dict
 
-from annual_reports.models import Report
-from catalog import publishing
-from catalog.models import Category, Guide, IndexNumberScheme, Item, ItemRevision, Subject
-from catalog.subjects import seed_subjects
-from disclosure_site import audit
-from disclosure_site.calendar_data import seed_from_package
-from disclosure_site.models import AuditEvent, CalendarDay, CalendarYear, Membership, Organization, Role
-from requests_app.models import Consultation, InfoRequest, LegalCase, Letter, RedactionJob, RequestDocument
-from tests.catalog.factories import GuideFactory, ItemFactory
+from disclosure_site.models import AuditEvent, Membership, Role
 from tests.factories import MembershipFactory, UserFactory
-from tests.requests_app.factories import InfoRequestFactory
-from workplans import workflow as plan_workflow
-from workplans.models import Plan, Progress, Task, TaskNote
-
-
-def _calendar_year(county):
-    seed_from_package({2026})
-    return CalendarYear.objects.get(year=2026)
-
-
-def _calendar_day(county):
-    seed_from_package({2026})
-    return CalendarDay.objects.get(date=dt.date(2026, 10, 10))
-
-
-def _subject(county):
-    seed_subjects()
-    return Subject.objects.get(code="0101")
-
-
-def _education_item(county):
-    return ItemFactory(organization=county.education, author=MembershipFactory(organization=county.education).user)
-
-
-def _education_revision(county):
-    author = MembershipFactory(organization=county.education).user
-    reviewer = MembershipFactory(organization=county.education, role=Role.REVIEWER).user
-    item = ItemFactory(organization=county.education, author=author)
-    publishing.submit(item, by=author)
-    publishing.approve(item, by=reviewer)
-    return publishing.propose_revision(item, {"summary": "教育局的修改稿"}, by=author)
-
-
-def _education_letter(county):
-    info_request = InfoRequestFactory(organization=county.education)
-    return Letter.objects.create(
-        info_request=info_request, kind="reply", title="答复书", recipient="申请人", body="正文"
-    )
-
-
-def _education_redaction(county):
-    info_request = InfoRequestFactory(organization=county.education)
-    source = RequestDocument.objects.create(
-        info_request=info_request,
-        kind="disclosed",
-        file="requests/x",
-        original_name="原件.pdf",
-        file_type="pdf",
-        size=1,
-    )
-    return RedactionJob.objects.create(
-        info_request=info_request, source=source, working_file="requests/redaction/x.pdf", page_sizes=[[595, 842]]
-    )
-
-
-def _education_case(county):
-    return LegalCase.objects.create(organization=county.education, kind="reconsideration", filed_on=dt.date(2026, 5, 6))
-
-
-def _education_plan(county):
-    """县教育局's 2026 plan, published, with a task it leads and one it supports (led by 城关镇)."""
-    head = MembershipFactory(organization=county.education, role=Role.HEAD).user
-    plan = plan_workflow.create(county.education, year=2026, by=head)
-    led = Task.objects.create(plan=plan, number=1, text="教育局牵头的任务")
-    plan_workflow.set_units(led, leads=[county.education], supports=[], by=head)
-    supported = Task.objects.create(plan=plan, number=2, text="教育局配合的任务")
-    plan_workflow.set_units(supported, leads=[county.town], supports=[county.education], by=head)
-    plan_workflow.approve(plan, by=head)
-    plan_workflow.publish(plan, by=head)
-    return plan, led, supported, head
-
-
-def _education_progress(county):
-    _, led, _, head = _education_plan(county)
-    return plan_workflow.record_progress(
-        led, organization=county.education, by=head, on=dt.date(2026, 3, 2), state="in_progress", text="教育局的进展"
-    )
-
-
-def _education_note(county):
-    _, _, supported, head = _education_plan(county)
-    return plan_workflow.add_note(supported, organization=county.education, by=head, text="教育局的备注")
-
-
-RECORDS = {
-    Subject: _subject,
-    Category: lambda county: Category.objects.get(organization=county.education, code="0307"),
-    IndexNumberScheme: lambda county: IndexNumberScheme.objects.create(organization=county.education),
-    Guide: lambda county: GuideFactory(organization=county.education),
-    Item: _education_item,
-    ItemRevision: _education_revision,
-    Organization: lambda county: county.education,
-    AuditEvent: lambda county: audit.record(county.education, actor=None, action="change", comment="教育局的记录"),
-    Membership: lambda county: MembershipFactory(organization=county.education, role=Role.HEAD),
-    User: lambda county: MembershipFactory(organization=county.education).user,
-    Group: lambda county: Group.objects.create(name="教育局工作组"),
-    CalendarYear: _calendar_year,
-    CalendarDay: _calendar_day,
-    InfoRequest: lambda county: InfoRequestFactory(organization=county.education),
-    Letter: _education_letter,
-    Consultation: lambda county: Consultation.objects.create(organization=county.education, channel="phone"),
-    LegalCase: _education_case,
-    RedactionJob: _education_redaction,
-    Report: lambda county: Report.objects.create(organization=county.education, year=2025, format="2021"),
-    Plan: lambda county: _education_plan(county)[0],
-    Task: lambda county: _education_plan(county)[1],
-    Progress: _education_progress,
-    TaskNote: _education_note,
-}
-
-
-SHARED = (CalendarYear, CalendarDay, Subject)
+from tests.security.records import RECORDS, SHARED
+from tests.security.records import item as organization_item
 
 
 def test_every_admin_model_is_in_the_matrix():
@@ -217,7 +98,7 @@ def test_clerk_cannot_read_the_record_history(client, clerk, foreign_record):
 
 def test_reviewer_cannot_run_the_workflow_of_another_organizations_item(client, county):
     reviewer = MembershipFactory(organization=county.finance, role=Role.REVIEWER).user
-    item = _education_item(county)
+    item = organization_item(county, county.education)
     client.force_login(reviewer)
     response = client.post(f"/admin/catalog/item/{item.pk}/workflow/", {"transition": "submit"})
     assert response.status_code == 404
@@ -325,3 +206,18 @@ def test_system_admin_manages_accounts(client, sysadmin, clerk):
     assert client.get("/admin/auth/user/").status_code == 200
     assert client.get("/admin/disclosure_site/membership/").status_code == 200
     assert isinstance(User.objects.get(username="clerk"), User)
+
+
+def test_organization_filter_of_a_list_offers_only_organizations_in_scope(client, clerk, county):
+    client.force_login(clerk)
+    page = client.get("/admin/requests_app/inforequest/").content.decode()
+    assert f"?organization__id__exact={county.treasury.pk}" in page
+    assert "测试县教育局" not in page
+    assert "测试县人民政府" not in page
+
+
+def test_nobody_types_in_an_audit_event(client, sysadmin):
+    client.force_login(sysadmin)
+    assert client.get("/admin/disclosure_site/auditevent/add/").status_code == 403
+    assert client.post("/admin/disclosure_site/auditevent/add/", {"comment": "伪造的记录"}).status_code == 403
+    assert not AuditEvent.objects.filter(comment="伪造的记录").exists()

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from catalog.filters import is_id
 from disclosure_site.errors import DomainError
 from disclosure_site.models import Organization
 from requests_app.ledger import import_ledger
@@ -10,7 +11,7 @@ from requests_app.ledger import import_ledger
 
 def find_organization(value: str) -> Organization:
     """An organization by id, full name or short name."""
-    matches = Organization.objects.filter(pk=int(value)) if value.isdigit() else Organization.objects.none()
+    matches = Organization.objects.filter(pk=int(value)) if is_id(value) else Organization.objects.none()
     if not matches:
         matches = Organization.objects.filter(name=value) or Organization.objects.filter(short_name=value)
     if len(matches) != 1:
