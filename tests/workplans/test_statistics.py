@@ -399,3 +399,22 @@ def test_an_application_never_received_counts_nowhere(county, calendar):
     stats = public_stats.gather(county.finance, 2025, subtree=False)
     assert stats.applications_total == 0
     assert stats.reply.answered == 0
+
+
+def test_a_reply_on_a_rest_day_is_late_after_the_due_date_and_in_time_before_it(county, calendar):
+    """The plain verdicts are counted in SQL from working-day positions, where a rest day has the position
+    of the working day before it: both sides of a due date, replied on rest days, against the clock."""
+    org = county.finance
+    # Received Friday 2025-06-06, due Friday 2025-07-04; replied Saturday 5 July, one day late.
+    day_after = app(org, D(2025, 6, 6), D(2025, 7, 5), Outcome.DISCLOSED)
+    # Received Monday 2025-09-01, due Sunday 28 September (a make-up working day); replied Saturday 27th.
+    day_before = app(org, D(2025, 9, 1), D(2025, 9, 27), Outcome.DISCLOSED)
+    # Received Friday 2025-05-09, due Monday 9 June (Dragon Boat Festival 31 May-2 June); replied Sunday 8th.
+    weekend_before = app(org, D(2025, 5, 9), D(2025, 6, 8), Outcome.DISCLOSED)
+    cases = (day_after, day_before, weekend_before)
+    verdicts = [r.ended_on <= deadlines.clock(r, today=r.ended_on).due for r in cases]
+
+    reply = public_stats.reply_times(public_stats.organizations_for(org, subtree=False), 2025)
+
+    assert verdicts == [False, True, True]
+    assert (reply.answered, reply.in_time, reply.late) == (3, 2, 1)
