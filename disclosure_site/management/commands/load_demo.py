@@ -97,7 +97,7 @@ class Command(BaseCommand):
             rows.append((username, display, org_name, role.label))
 
         self.stdout.write(f"演示数据已载入：{len(orgs)} 个机构，{len(rows)} 个账号。")
-        self.stdout.write(f"管理后台 http://127.0.0.1:8000/admin/ ，所有演示账号的密码均为：{DEMO_PASSWORD}")
+        self.stdout.write(f"管理后台（网址 /admin/）所有演示账号的密码均为：{DEMO_PASSWORD}")
         for username, display, org_name, role in rows:
             self.stdout.write(f"  {username:<12} {display:<6} {role:<6} {org_name}")
         # Each app may add its own demo records in <app>/demo.py (this app cannot import them).
