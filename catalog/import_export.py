@@ -105,17 +105,7 @@ DATE_FORMATS_HINT = "请写成 2025-03-24、2025/3/24 或 2025年3月24日"
 ImportFileError = spreadsheets.SpreadsheetError  # the file as a whole cannot be read
 
 
-@dataclass(frozen=True)
-class RowError:
-    """A problem in one cell (or, with row 1, in the header)."""
-
-    row: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        where = f"第{self.row}行" + (f"“{self.column}”" if self.column else "")
-        return f"{where}：{self.reason}"
+RowError = spreadsheets.RowError  # a problem in one cell (row 1: in the header)
 
 
 @dataclass

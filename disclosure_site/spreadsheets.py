@@ -8,10 +8,25 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import IO, Any
 
 from .errors import DomainError
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A problem in one cell of an imported sheet (row 1: in the header), as the spreadsheet numbers rows."""
+
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"第{self.row}行" + (f"“{self.column}”" if self.column else "")
+        return f"{where}：{self.reason}"
+
 
 CSV, XLSX = "csv", "xlsx"
 # Cells starting with these are formulas to a spreadsheet program (OWASP "CSV injection"): exports put an
