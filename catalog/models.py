@@ -410,3 +410,44 @@ class Attachment(models.Model):
     @property
     def organization(self) -> Organization:
         return self.item.organization
+
+
+class MonthlyPublications(models.Model):
+    """How many items of an organization are published with a 发布日期 in a month (Beijing time): kept by
+    database triggers on catalog_item (migration 0007), whatever writes the items, in the writing
+    transaction; read by the public statistics page. `manage.py recount_publications` rebuilds it."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField("月份")  # the first day of the month
+    count = models.IntegerField("发布数量", default=0)
+
+    class Meta:
+        verbose_name = "每月发布数量"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "month"], name="monthly_pub_unique"),
+        ]
+        indexes = [models.Index(fields=["month"], include=["organization", "count"], name="monthly_pub_month")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.month:%Y-%m}: {self.count}"
+
+
+class CategoryYearPublications(models.Model):
+    """How many items of a catalog column are published with a 发布日期 in a year (Beijing time); kept
+    like MonthlyPublications."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+", db_index=False)
+    year = models.IntegerField("年度")
+    count = models.IntegerField("发布数量", default=0)
+
+    class Meta:
+        verbose_name = "栏目年度发布数量"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(fields=["category", "year"], name="category_year_pub_unique"),
+        ]
+        indexes = [models.Index(fields=["year"], include=["category", "count"], name="category_year_pub_year")]
+
+    def __str__(self) -> str:
+        return f"{self.category_id} {self.year}: {self.count}"
