@@ -62,6 +62,11 @@ class Where:
     def active(self) -> bool:
         return bool(self.conditions)
 
+    @property
+    def since(self) -> bool:
+        """Whether a condition leaves out the items published before a date."""
+        return any(condition.startswith("e.published_at >=") for condition in self.conditions)
+
 
 def placeholders(values: Sequence) -> str:
     return ", ".join(["%s"] * len(values))

@@ -369,12 +369,20 @@ def _share(groups: Sequence[Sequence[str]], shares: dict[str, float], tokens: Se
     return math.prod(min([shares[t] for t in group if t in tokens] or [1.0]) for group in groups)
 
 
+def _gin_order(tokens: Sequence[str], groups: Sequence[Sequence[str]], shares: dict[str, float]) -> list[str]:
+    """Tokens in the order the GIN index should take them up (_Plan.promotion): the rarest token of each
+    word first, rarest word first, then the word's other tokens — which narrow nothing once it is found
+    (社会/消费品/零售总额 are found together), so that a second word (演练) is not passed over for them."""
+    firsts = {min([t for t in group if t in tokens] or [None], key=lambda t: shares.get(t, 0.0)) for group in groups}
+    return sorted(tokens, key=lambda t: (t not in firsts, shares[t]))
+
+
 @dataclass
 class _Plan:
     """A match split by how it is cheapest to test.
 
     `indexed`: required tokens only the GIN index finds cheaply (rare ones); `tested`: required tokens a
-    row tests by itself (vocabulary bits, or the small title vector), rarest first; `row_test`: that test
+    row tests by itself (vocabulary bits, or the small title vector), in _gin_order; `row_test`: that test
     as SQL; `excluded`: excluded groups the row test cannot decide (rare lexemes): in the GIN query when
     there is one, else an anti-join. `shares`: each required token's estimated share of the rows.
     """
@@ -467,7 +475,7 @@ class PostgresSearcher:
                     rarest = min(group, key=shares.get)
                     if shares[rarest] < VOCABULARY_SHARE and rarest not in indexed:
                         indexed.append(rarest)
-                tested = sorted((t for t in tokens if t not in indexed), key=shares.get)
+                tested = _gin_order([t for t in tokens if t not in indexed], groups, shares)
                 tests: list[str] = []
                 params: list = []
                 if tested or (match.title_only and match.excluded):
@@ -486,7 +494,7 @@ class PostgresSearcher:
                 vocabulary = self.vocabulary(cursor)
                 positions = vocabulary.positions if vocabulary else {}
                 indexed = [t for t in tokens if t not in positions]
-                tested = sorted((t for t in tokens if t in positions), key=shares.get)
+                tested = _gin_order([t for t in tokens if t in positions], groups, shares)
                 row_test, excluded = self._bit_tests(cursor, Match(tuple((t,) for t in tested), match.excluded))
                 plan = _Plan(column, groups, shares, indexed, tested, row_test, excluded, True)
             self._plans[kind] = plan
@@ -542,40 +550,56 @@ class PostgresSearcher:
     def count(self, cap: int) -> tuple[dict[int, int], dict[str, int]]:
         """Matches per organization and per document type, over the first cap + 1 matches.
 
-        Rare words: through the GIN index. Words of the vocabulary only: rows in storage order (or
-        through a selective filter's index) until cap + 1 matched, each tested on its bits — unless the
-        words together are so rare that decoding the postings of the rarer ones is cheaper."""
+        Rare words: through the GIN index. Words of the vocabulary only, each row tested on its bits:
+        rows in storage order until cap + 1 matched, or — when a filter on the publication date leaves
+        out the older rows, which a scan in storage order would read first (the table lies in
+        publication order) — the newest rows along the date index; unless the words together are so
+        rare that decoding the postings of the rarer ones is cheaper."""
         with connection.cursor() as cursor:
             settings: tuple[str, ...] = ()
             conditions: list[str] = []
             params: list = []
+            newest_first = False
             if self.match is not None:
                 plan = self._plan(cursor, "all")
                 promote = plan.promotion(self.rows)
                 if not plan.indexed and plan.tested:
                     filtered = self._estimated_filter_rows(cursor)
                     share = max(plan.share, 1e-9)
-                    scanned = min(filtered, (cap + 1) / share)
-                    scan = scanned * (ROW_IN_ORDER if filtered > self.rows / 3 else ROW_FETCHED)
+                    needed = min(filtered, (cap + 1) / share)  # rows passing the filters, read until the cap
+                    if filtered > self.rows / 3:  # rows in storage order, of which the filter passes a share
+                        scan = min(self.rows, (cap + 1) * self.rows / (share * filtered)) * ROW_IN_ORDER
+                        if self.where.since:  # the older rows first, each read and refused
+                            scan += (self.rows - filtered) * ROW_IN_ORDER
+                    else:  # through the filter's own index: a row fetched for each that passes it
+                        scan = needed * ROW_FETCHED
+                    walk = (
+                        needed * self._walked_row(cursor) if self.where.dates_only and self.where.active else math.inf
+                    )
                     decoded = sum(plan.shares[t] for t in plan.tested[:promote]) * self.rows * GIN_POSTING
                     found = plan.index_share(promote=promote)  # rows the GIN part finds: fetched until cap + 1 match
                     fetched = min(self.rows * found, (cap + 1) * found / share)
-                    if scan <= decoded + fetched * ROW_FETCHED:
+                    gin = decoded + fetched * ROW_FETCHED
+                    if min(scan, walk) <= gin:
                         promote = 0
+                        newest_first = walk < scan
                 conditions, params = plan.conditions(promote=promote)
                 if plan.indexed or promote:
                     settings = _GIN_ONLY
-            if not settings:
-                # A scan of a table this large would start where the last one stopped (synchronized
-                # scans): start at the first page, where the newest rows are, so that the first cap + 1
-                # matches are read soon, and the same ones each time.
+            if newest_first:
+                settings = ("enable_seqscan", "enable_bitmapscan")
+            elif not settings:
+                # A scan starts at the first page, not where the last one stopped (synchronized scans),
+                # so that the same first cap + 1 matches are counted each time.
                 settings = ("synchronize_seqscans",)
             sql, filter_params = self._filters()
             where = " AND ".join([*conditions, sql])
+            order = "ORDER BY e.published_at DESC, e.item_id DESC " if newest_first else ""
             with _settings(cursor, *settings) as prefix:
                 cursor.execute(
                     f"""{prefix}SELECT organization_id, document_type, COUNT(*) FROM (
-                            SELECT e.organization_id, e.document_type FROM {TABLE} e WHERE {where} LIMIT {cap + 1}
+                            SELECT e.organization_id, e.document_type FROM {TABLE} e WHERE {where}
+                            {order}LIMIT {cap + 1}
                         ) s GROUP BY GROUPING SETS ((organization_id), (document_type))""",  # noqa: S608 - fragments are ours
                     [*params, *filter_params],
                 )

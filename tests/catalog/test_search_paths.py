@@ -9,9 +9,11 @@ counts, exclusions and filters included. The SQLite backend answers the same que
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from catalog.models import DocumentType, Item
 from catalog.search import backends, engine, indexing, postgres
@@ -71,7 +73,7 @@ def shares(request, vocabulary, monkeypatch):
     return request.param
 
 
-def expected(items, text: str, *, organizations=None, document_type=None) -> list[int]:
+def expected(items, text: str, *, organizations=None, document_type=None, since=None) -> list[int]:
     """Items containing every word and none of the -words, newest first (ties: the larger id first)."""
     words = text.split()
     found = set(items_ids(items))
@@ -86,6 +88,7 @@ def expected(items, text: str, *, organizations=None, document_type=None) -> lis
         for pk in found
         if (organizations is None or by_pk[pk].organization_id in organizations)
         and (document_type is None or by_pk[pk].document_type == document_type)
+        and (since is None or by_pk[pk].published_at.astimezone(SHANGHAI).date() >= since)
     ]
     return [it.pk for it in sorted(kept, key=lambda it: (it.published_at, it.pk), reverse=True)]
 
@@ -115,6 +118,11 @@ def test_every_path_finds_the_same_items_in_the_same_order(corpus, county, share
             hits=False,
         )
         assert typed.ids == expected(items, text, document_type=DocumentType.NOTICE), (shares, text)
+        # A lower date bound: the count may walk the newest rows along the date index instead of a scan.
+        since = dt.date(2026, 3, 20)
+        recent = search(text, filters=SearchFilters(date_from=since), order="date", page_size=MAX_RESULTS, hits=False)
+        assert recent.ids == expected(items, text, since=since), (shares, text)
+        assert recent.total == len(recent.ids), (shares, text)
 
 
 def test_every_path_pages_and_caps_alike(corpus, shares, monkeypatch):  # noqa: F811
@@ -127,6 +135,33 @@ def test_every_path_pages_and_caps_alike(corpus, shares, monkeypatch):  # noqa: 
     capped = search("政府", order="date", page_size=5, hits=False)
     assert capped.total_display == "10+"
     assert sum(capped.type_counts.values()) == 11  # the facets count the first CAP + 1 matches
+    recent = search(
+        "政府", filters=SearchFilters(date_from=dt.date(2026, 3, 10)), order="date", page_size=5, hits=False
+    )
+    assert recent.total_display == "10+" and sum(recent.type_counts.values()) == 11
+
+
+def test_a_count_since_a_date_can_walk_the_newest_rows(corpus, vocabulary, monkeypatch):  # noqa: F811
+    """The count's walk along the date index (newest first), forced by making it look free: the same
+    items and total as a substring scan, the facets over the newest CAP + 1 matches."""
+    monkeypatch.setattr(postgres.PostgresSearcher, "_walked_row", lambda self, cursor: 0.0)
+    monkeypatch.setattr(vocabulary, "shares", lambda cursor, column: (dict.fromkeys(VOCABULARY, 1.0), 80.0, 1.0))
+    items = list(Item.objects.filter(pk__in=items_ids(corpus)))
+    since = dt.date(2026, 3, 12)
+    for text in ("政府", "预算 教育", "财政 补贴"):  # words of the vocabulary: tested on their bits
+        with CaptureQueriesContext(connection) as queries:
+            found = search(
+                text, filters=SearchFilters(date_from=since), order="date", page_size=MAX_RESULTS, hits=False
+            )
+        counts = [q["sql"] for q in queries.captured_queries if "COUNT(*)" in q["sql"]]
+        assert counts and "enable_bitmapscan" in counts[0] and "ORDER BY e.published_at DESC" in counts[0], text
+        assert found.ids == expected(items, text, since=since), text
+        assert found.total == len(found.ids), text
+    monkeypatch.setattr(engine, "CAP", 3)
+    capped = search("政府", filters=SearchFilters(date_from=since), order="date", page_size=5, hits=False)
+    newest = expected(items, "政府", since=since)[:4]
+    assert capped.total_display == "3+"
+    assert capped.type_counts == dict(Counter(Item.objects.get(pk=pk).document_type for pk in newest))
 
 
 def test_relevance_ranks_title_matches_first_on_every_path(corpus, shares):  # noqa: F811
