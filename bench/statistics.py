@@ -4,12 +4,13 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gk_search_bench .venv/bin/python bench/statistics.py
 
 Read-only: it writes nothing and needs no migration of workplans (the page reads catalog, requests_app and
-the calendar only). It times GET /statistics/?year=Y for the whole government in-process with Django's
-test client under the production settings (DEBUG off, CACHE_URL=dummy://: server time, no network, no
-cache), reporting median and p95 over --samples
-requests after a warm-up, and the queries per request; then it checks that the number of queries is
-the same for the whole government, for one organization and for another year, and times each query of
-the page apart (public_stats and the report_stats functions it shares with the yearly report).
+the calendar only); the catalog must be migrated to 0007, whose counts the page reads (`manage.py migrate
+catalog` fills them from the items, a few seconds at a million). It times GET /statistics/?year=Y for the
+whole government in-process with Django's test client under the production settings (DEBUG off,
+CACHE_URL=dummy://: server time, no network, no cache), reporting median and p95 over --samples requests
+after a warm-up, and the queries per request; then it checks that the number of queries is the same for
+the whole government, for one organization and for another year, and times each query of the page apart
+(public_stats and the report_stats functions it shares with the yearly report).
 
 A database without the tables of an app cannot render the page (gk_search_bench holds the catalog only,
 1,000,000 items, and no requests_app tables): the script then times the parts whose tables exist and

@@ -582,7 +582,7 @@ class PostgresSearcher:
                     gin = decoded + fetched * ROW_FETCHED
                     if min(scan, walk) <= gin:
                         promote = 0
-                        newest_first = walk < scan
+                        newest_first = walk <= scan  # a tie: the walk, which the planner would not choose itself
                 conditions, params = plan.conditions(promote=promote)
                 if plan.indexed or promote:
                     settings = _GIN_ONLY

@@ -49,9 +49,12 @@ FAKE_SHARES = {
 @pytest.fixture
 def backend():
     backend = backends.for_connection(connection)
+    # Cached per process by version: each test's rolled-back vocabulary reuses version 1.
     backend._stats.clear()
+    backend._vocabulary = None
     yield backend
     backend._stats.clear()
+    backend._vocabulary = None
 
 
 @pytest.fixture
