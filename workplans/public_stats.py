@@ -184,10 +184,6 @@ def _of(queryset: QuerySet, organizations: QuerySet[Organization] | None, field_
     return queryset if organizations is None else queryset.filter(**{f"{field_name}__in": organizations})
 
 
-def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
-    return dt.datetime(year, 1, 1, tzinfo=BEIJING), dt.datetime(year + 1, 1, 1, tzinfo=BEIJING)
-
-
 def items(
     organizations: QuerySet[Organization] | None, year: int
 ) -> tuple[tuple[int, ...], tuple[tuple[str, int], ...]]:

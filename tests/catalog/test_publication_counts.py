@@ -15,7 +15,7 @@ from catalog import publishing
 from catalog.models import CategoryYearPublications, Item, ItemStatus, MonthlyPublications
 from catalog.publication_counts import recount
 from disclosure_site.models import Role
-from tests.catalog.factories import SHANGHAI, ItemFactory, category_of
+from tests.catalog.factories import SHANGHAI, CategoryFactory, ItemFactory, category_of
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 UTC = dt.UTC
@@ -141,3 +141,13 @@ def test_recount_rebuilds_tampered_counts(org):
     assert kept() != counted()
     assert recount() == (2, 2)  # months 2026-03 and 2025-05; years 2026 and 2025
     assert_in_step()
+
+
+def test_a_column_whose_items_are_gone_can_still_be_deleted(org):
+    column = CategoryFactory(organization=org, code="0999", name="临时栏目")
+    item = ItemFactory(organization=org, category=column, published=True)
+    item.delete()
+    assert CategoryYearPublications.objects.get(category=column).count == 0  # the row stays, at zero
+    column.delete()  # its rows go with it, no foreign-key error
+    assert not CategoryYearPublications.objects.filter(category_id=column.pk).exists()
+    assert kept() == counted() == (Counter(), Counter())
