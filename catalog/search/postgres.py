@@ -552,9 +552,9 @@ class PostgresSearcher:
 
         Rare words: through the GIN index. Words of the vocabulary only, each row tested on its bits:
         rows in storage order until cap + 1 matched, or — when a filter on the publication date leaves
-        out the older rows, which a scan in storage order would read first (the table lies in
-        publication order) — the newest rows along the date index; unless the words together are so
-        rare that decoding the postings of the rarer ones is cheaper."""
+        out the older rows, which a scan in storage order reads first when the table lies oldest first
+        (as publishing appends the rows) — the newest rows along the date index; unless the words
+        together are so rare that decoding the postings of the rarer ones is cheaper."""
         with connection.cursor() as cursor:
             settings: tuple[str, ...] = ()
             conditions: list[str] = []
@@ -569,7 +569,9 @@ class PostgresSearcher:
                     needed = min(filtered, (cap + 1) / share)  # rows passing the filters, read until the cap
                     if filtered > self.rows / 3:  # rows in storage order, of which the filter passes a share
                         scan = min(self.rows, (cap + 1) * self.rows / (share * filtered)) * ROW_IN_ORDER
-                        if self.where.since:  # the older rows first, each read and refused
+                        if self.where.since and self.backend.date_correlation(cursor) > 0:
+                            # Oldest first on disk (as publishing appends them): the older rows are read,
+                            # and refused, before the first that passes.
                             scan += (self.rows - filtered) * ROW_IN_ORDER
                     else:  # through the filter's own index: a row fetched for each that passes it
                         scan = needed * ROW_FETCHED
