@@ -102,6 +102,27 @@ class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    def add(
+        self,
+        kind: str,
+        severity: str,
+        organization_id: int | None,
+        organization: str,
+        object: str,
+        message: str,
+        *,
+        admin_url: str = "",
+        model: str = "",
+        pk: int | None = None,
+    ) -> None:
+        """Record a finding; one about a row (model "app_label.model", pk) links to its admin change page."""
+        if model and pk is not None:
+            admin_url = _admin_change(model, pk)
+        finding = Finding(
+            self.key, kind, severity, organization_id, organization, object, message, admin_url, model, pk
+        )
+        self.findings.append(finding)
+
 
 @dataclass(frozen=True)
 class Check:
@@ -149,14 +170,9 @@ def _url_parts(view_name: str, script_prefix: str) -> tuple[str, str]:
 
 
 def _admin_change(model_label: str, pk: int) -> str:
-    return _change_urls(model_label)(pk)
-
-
-def _change_urls(model_label: str) -> Callable[[int], str]:
-    """pk -> the admin change page of model_label: for loops over many rows."""
     app_label, model = model_label.split(".")
     before, after = _url_parts(f"admin:{app_label}_{model}_change", get_script_prefix())
-    return lambda pk: f"{before}{pk}{after}"
+    return f"{before}{pk}{after}"
 
 
 def _admin_list(model_label: str, query: str = "") -> str:
@@ -454,19 +470,15 @@ def check_links(organization_ids: list[int] | None, *, now: dt.datetime) -> Chec
         )
         for link, reason in broken:
             item = link.item
-            result.findings.append(
-                Finding(
-                    check=result.key,
-                    kind="broken_link",
-                    severity=ERROR,
-                    organization_id=item["organization_id"],
-                    organization=names.get(item["organization_id"], ""),
-                    object=item["title"],
-                    message=f"正文中的链接 {link.url} {reason}",
-                    admin_url=_admin_change("catalog.item", item["pk"]),
-                    admin_model="catalog.item",
-                    object_id=item["pk"],
-                )
+            result.add(
+                kind="broken_link",
+                severity=ERROR,
+                organization_id=item["organization_id"],
+                organization=names.get(item["organization_id"], ""),
+                object=item["title"],
+                message=f"正文中的链接 {link.url} {reason}",
+                model="catalog.item",
+                pk=item["pk"],
             )
 
     attachments = _scoped(
@@ -482,19 +494,15 @@ def check_links(organization_ids: list[int] | None, *, now: dt.datetime) -> Chec
             _names(row["item__organization_id"] for row in missing if row["item__organization_id"] not in names)
         )
         for row in missing:
-            result.findings.append(
-                Finding(
-                    check=result.key,
-                    kind="missing_file",
-                    severity=ERROR,
-                    organization_id=row["item__organization_id"],
-                    organization=names.get(row["item__organization_id"], ""),
-                    object=row["item__title"],
-                    message=f"附件“{row['original_name']}”的文件在存储中缺失，公众下载时只会看到“附件文件缺失”",
-                    admin_url=_admin_change("catalog.item", row["item_id"]),
-                    admin_model="catalog.item",
-                    object_id=row["item_id"],
-                )
+            result.add(
+                kind="missing_file",
+                severity=ERROR,
+                organization_id=row["item__organization_id"],
+                organization=names.get(row["item__organization_id"], ""),
+                object=row["item__title"],
+                message=f"附件“{row['original_name']}”的文件在存储中缺失，公众下载时只会看到“附件文件缺失”",
+                model="catalog.item",
+                pk=row["item_id"],
             )
     result.notes.append(
         f"检查了正文中的站内链接 {internal} 个和公开附件 {checked_files} 个；"
@@ -612,33 +620,26 @@ def check_empty_columns(organization_ids: list[int] | None, *, now: dt.datetime)
         name = organizations[organization_id]
         if len(columns) >= EMPTY_COLUMNS_LIMIT:
             listed = "、".join(c.name for c in columns[:5]) + ("等" if len(columns) > 5 else "")
-            result.findings.append(
-                Finding(
-                    check=result.key,
-                    kind="too_many_empty_columns",
-                    severity=ERROR,
-                    organization_id=organization_id,
-                    organization=name,
-                    object="公开目录",
-                    message=f"共有 {len(columns)} 个空白栏目（{listed}），达到 {EMPTY_COLUMNS_LIMIT} 个即为检查不合格；"
-                    "请发布信息，或停用确实不需要的栏目",
-                    admin_url=_admin_list("catalog.category", f"organization__id__exact={organization_id}"),
-                )
+            result.add(
+                kind="too_many_empty_columns",
+                severity=ERROR,
+                organization_id=organization_id,
+                organization=name,
+                object="公开目录",
+                message=f"共有 {len(columns)} 个空白栏目（{listed}），达到 {EMPTY_COLUMNS_LIMIT} 个即为检查不合格；"
+                "请发布信息，或停用确实不需要的栏目",
+                admin_url=_admin_list("catalog.category", f"organization__id__exact={organization_id}"),
             )
         for column in columns:
-            result.findings.append(
-                Finding(
-                    check=result.key,
-                    kind="empty_column",
-                    severity=WARNING,
-                    organization_id=organization_id,
-                    organization=name,
-                    object=column.path,
-                    message=f"栏目“{column.path}”（含下级栏目）没有已发布的信息",
-                    admin_url=_admin_change("catalog.category", column.pk),
-                    admin_model="catalog.category",
-                    object_id=column.pk,
-                )
+            result.add(
+                kind="empty_column",
+                severity=WARNING,
+                organization_id=organization_id,
+                organization=name,
+                object=column.path,
+                message=f"栏目“{column.path}”（含下级栏目）没有已发布的信息",
+                model="catalog.category",
+                pk=column.pk,
             )
     return result
 
@@ -662,17 +663,14 @@ def check_stale_columns(organization_ids: list[int] | None, *, now: dt.datetime)
                 else f"全站最近一条信息发布于{_date_text(newest)}，已超过2周没有新信息"
             )
             for pk, name in roots.items():
-                result.findings.append(
-                    Finding(
-                        check=result.key,
-                        kind="stale_site",
-                        severity=ERROR,
-                        organization_id=pk,
-                        organization=name,
-                        object="网站首页",
-                        message=message,
-                        admin_url=_admin_list("catalog.item"),
-                    )
+                result.add(
+                    kind="stale_site",
+                    severity=ERROR,
+                    organization_id=pk,
+                    organization=name,
+                    object="网站首页",
+                    message=message,
+                    admin_url=_admin_list("catalog.item"),
                 )
 
     # Each organization's news, notices and policy documents: one query, one index walk per organization.
@@ -697,17 +695,14 @@ def check_stale_columns(organization_ids: list[int] | None, *, now: dt.datetime)
                 if newest is None or timezone.localdate(newest) >= _cutoff(today, unit, amount):
                     continue  # never published this kind (no such column), or fresh
                 query = f"organization__id__exact={row['pk']}&document_type__in={','.join(types)}"
-                result.findings.append(
-                    Finding(
-                        check=result.key,
-                        kind="stale_type",
-                        severity=ERROR,
-                        organization_id=row["pk"],
-                        organization=organizations[row["pk"]],
-                        object=label,
-                        message=f"最近一条{label}发布于{_date_text(newest)}，超过{_period_text(unit, amount)}没有更新",
-                        admin_url=_admin_list("catalog.item", query),
-                    )
+                result.add(
+                    kind="stale_type",
+                    severity=ERROR,
+                    organization_id=row["pk"],
+                    organization=organizations[row["pk"]],
+                    object=label,
+                    message=f"最近一条{label}发布于{_date_text(newest)}，超过{_period_text(unit, amount)}没有更新",
+                    admin_url=_admin_list("catalog.item", query),
                 )
 
     # Columns with their own period (Category.update_period_days).
@@ -716,20 +711,16 @@ def check_stale_columns(organization_ids: list[int] | None, *, now: dt.datetime)
             continue  # no period set, or empty (the empty-column check reports it)
         if timezone.localdate(column.newest) >= today - dt.timedelta(days=column.period):
             continue
-        result.findings.append(
-            Finding(
-                check=result.key,
-                kind="stale_column",
-                severity=ERROR,
-                organization_id=column.organization_id,
-                organization=organizations[column.organization_id],
-                object=column.path,
-                message=f"栏目“{column.path}”最近一条信息发布于{_date_text(column.newest)}，"
-                f"超过更新周期 {column.period} 天没有更新",
-                admin_url=_admin_change("catalog.category", column.pk),
-                admin_model="catalog.category",
-                object_id=column.pk,
-            )
+        result.add(
+            kind="stale_column",
+            severity=ERROR,
+            organization_id=column.organization_id,
+            organization=organizations[column.organization_id],
+            object=column.path,
+            message=f"栏目“{column.path}”最近一条信息发布于{_date_text(column.newest)}，"
+            f"超过更新周期 {column.period} 天没有更新",
+            model="catalog.category",
+            pk=column.pk,
         )
     return result
 
@@ -757,19 +748,15 @@ def check_publish_dates(organization_ids: list[int] | None, *, now: dt.datetime)
             if when is None
             else f"发布日期为{_date_text(when)}，晚于当前时间，页面上显示的不是实际发布日期"
         )
-        result.findings.append(
-            Finding(
-                check=result.key,
-                kind="no_publish_date",
-                severity=ERROR,
-                organization_id=row["organization_id"],
-                organization=names.get(row["organization_id"], ""),
-                object=row["title"],
-                message=message + "（视为未更新）",
-                admin_url=_admin_change("catalog.item", row["pk"]),
-                admin_model="catalog.item",
-                object_id=row["pk"],
-            )
+        result.add(
+            kind="no_publish_date",
+            severity=ERROR,
+            organization_id=row["organization_id"],
+            organization=names.get(row["organization_id"], ""),
+            object=row["title"],
+            message=message + "（视为未更新）",
+            model="catalog.item",
+            pk=row["pk"],
         )
     return result
 
@@ -788,23 +775,18 @@ def check_overdue_requests(organization_ids: list[int] | None, *, now: dt.dateti
         .values("pk", "number", "organization_id", "status", "due_on")
     )
     names = _names(row["organization_id"] for row in rows)
-    change_url = _change_urls("requests_app.inforequest")
     for row in rows:
         late = (today - row["due_on"]).days
-        result.findings.append(
-            Finding(
-                check=result.key,
-                kind="overdue_request",
-                severity=ERROR,
-                organization_id=row["organization_id"],
-                organization=names.get(row["organization_id"], ""),
-                object=f"申请 {row['number']}",
-                message=f"申请 {row['number']}（{Status(row['status']).label}）的答复期限为{_date_text(row['due_on'])}，"
-                f"已超期 {late} 天未答复",
-                admin_url=change_url(row["pk"]),
-                admin_model="requests_app.inforequest",
-                object_id=row["pk"],
-            )
+        result.add(
+            kind="overdue_request",
+            severity=ERROR,
+            organization_id=row["organization_id"],
+            organization=names.get(row["organization_id"], ""),
+            object=f"申请 {row['number']}",
+            message=f"申请 {row['number']}（{Status(row['status']).label}）的答复期限为{_date_text(row['due_on'])}，"
+            f"已超期 {late} 天未答复",
+            model="requests_app.inforequest",
+            pk=row["pk"],
         )
     return result
 
@@ -827,19 +809,15 @@ def check_unanswered_consultations(organization_ids: list[int] | None, *, now: d
     names = _names(row["organization_id"] for row in rows)
     for row in rows:
         topic = row["topic"] or "网上咨询"
-        result.findings.append(
-            Finding(
-                check=result.key,
-                kind="unanswered_consultation",
-                severity=ERROR,
-                organization_id=row["organization_id"],
-                organization=names.get(row["organization_id"], ""),
-                object=f"{_date_text(row['on'])}的网上咨询",
-                message=f"{_date_text(row['on'])}收到的网上咨询“{topic}”超过3个月未答复",
-                admin_url=_admin_change("requests_app.consultation", row["pk"]),
-                admin_model="requests_app.consultation",
-                object_id=row["pk"],
-            )
+        result.add(
+            kind="unanswered_consultation",
+            severity=ERROR,
+            organization_id=row["organization_id"],
+            organization=names.get(row["organization_id"], ""),
+            object=f"{_date_text(row['on'])}的网上咨询",
+            message=f"{_date_text(row['on'])}收到的网上咨询“{topic}”超过3个月未答复",
+            model="requests_app.consultation",
+            pk=row["pk"],
         )
     return result
 

@@ -13,6 +13,8 @@
 # Needs root (to run initdb and pg_ctl as postgres) and the PostgreSQL server binaries.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=bench/faults/site.sh
+. bench/faults/site.sh
 
 PG_PORT=${PG_PORT:-5499}
 [ "$PG_PORT" != 5432 ] || { echo "refusing to use the shared server's port 5432" >&2; exit 2; }
@@ -51,15 +53,9 @@ export STATIC_ROOT="$WORK/static" MEDIA_ROOT="$WORK/media"
 # With Redis, anonymous visitors would meanwhile still get the public pages cached before it.
 
 echo "== migrate, demo data, static files"
-.venv/bin/python manage.py migrate --no-input -v0
-DEBUG=1 .venv/bin/python manage.py load_demo >/dev/null
-.venv/bin/python manage.py collectstatic --no-input -v0
+prepare_site
 
-echo "== gunicorn (2 workers) on 127.0.0.1:$WEB_PORT"
-.venv/bin/gunicorn disclosure_site.wsgi --bind "127.0.0.1:$WEB_PORT" --workers 2 --log-level warning \
-  --error-logfile "$WORK/gunicorn.log" 2>>"$WORK/gunicorn.log" &
-gunicorn_pid=$!
-for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$WEB_PORT/" && break; sleep 0.2; done
+start_gunicorn
 
 echo "== timeline (status×count per second)"
 : > "$EVENTS"

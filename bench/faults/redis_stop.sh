@@ -10,6 +10,8 @@
 # site. Exit status 0 when it does. Everything is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=bench/faults/site.sh
+. bench/faults/site.sh
 
 REDIS_PORT=${REDIS_PORT:-6392}
 [ "$REDIS_PORT" != 6379 ] || { echo "refusing to use the shared Redis port 6379" >&2; exit 2; }
@@ -42,15 +44,9 @@ export STATIC_ROOT="$WORK/static" MEDIA_ROOT="$WORK/media"
 
 echo "== private redis-server on port $REDIS_PORT; demo data in SQLite; static files"
 start_redis
-.venv/bin/python manage.py migrate --no-input -v0
-DEBUG=1 .venv/bin/python manage.py load_demo >/dev/null
-.venv/bin/python manage.py collectstatic --no-input -v0
+prepare_site
 
-echo "== gunicorn (2 workers) on 127.0.0.1:$WEB_PORT"
-.venv/bin/gunicorn disclosure_site.wsgi --bind "127.0.0.1:$WEB_PORT" --workers 2 --log-level warning \
-  --error-logfile "$WORK/gunicorn.log" 2>>"$WORK/gunicorn.log" &
-gunicorn_pid=$!
-for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$WEB_PORT/" && break; sleep 0.2; done
+start_gunicorn
 
 echo "== timeline (status×count per second, slowest request of the second)"
 : > "$EVENTS"
