@@ -99,7 +99,7 @@ class SqliteBackend:
             [[d.item_id, " ".join(d.title), " ".join(d.meta), " ".join(d.body), d.item_id] for d in documents],
         )
 
-    def before_rebuild(self, cursor) -> None:
+    def before_rebuild(self, cursor, sample=None) -> None:
         pass
 
     def after_rebuild(self, cursor) -> None:

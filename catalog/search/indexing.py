@@ -10,6 +10,7 @@ A deleted item's row goes with it (ON DELETE CASCADE, and a trigger for SQLite's
 from __future__ import annotations
 
 import multiprocessing
+import random
 from collections.abc import Callable, Iterable
 
 from django.db import connection, transaction
@@ -22,6 +23,9 @@ from .segment import html_to_text, index_tokens, load
 INDEXED_FIELDS = ("id", "status", "title", "summary", "keywords", "document_number", "index_number", "body")
 # Items that were never published cannot have a row; only these states need the index touched.
 _INDEXED_STATES = {ItemStatus.PUBLISHED, ItemStatus.WITHDRAWN}
+# Items whose lexemes a rebuild reads first, when the backend chooses its vocabulary of common words
+# from them: a lexeme in 5 % of the items is then estimated within ±0.6 % (two standard errors).
+VOCABULARY_SAMPLE = 5000
 
 
 def document(item: Item) -> Document:
@@ -59,6 +63,18 @@ def refresh(items: Iterable[Item]) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         backend.delete(cursor, touched)
         backend.insert(cursor, documents)
+
+
+def _sample(published, size: int = VOCABULARY_SAMPLE) -> list[list[str]]:
+    """The lexemes of up to size published items drawn at random (reproducibly)."""
+    ids = list(published.values_list("pk", flat=True))
+    rng = random.Random(len(ids))  # noqa: S311 - a sample, not a secret
+    chosen = sorted(rng.sample(ids, min(size, len(ids))))
+    tokens = []
+    for start in range(0, len(chosen), 500):
+        rows = published.filter(pk__in=chosen[start : start + 500]).values_list(*INDEXED_FIELDS)
+        tokens += [d.tokens for d in _documents(list(rows))]
+    return tokens
 
 
 def item_saved(sender, instance: Item, **kwargs) -> None:
@@ -118,7 +134,7 @@ def rebuild(*, batch_size: int = 500, workers: int = 1, progress: Callable[[int,
         return _documents([row[:-2] for row in rows])
 
     with connection.cursor() as cursor:
-        backend.before_rebuild(cursor)
+        backend.before_rebuild(cursor, sample=lambda: _sample(published))
     try:
         if workers <= 1:
             for rows in batches():

@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from .backends import TABLE, Document, Match, Where
 VOCABULARY_TABLE = "catalog_searchvocabulary"
 VOCABULARY_SIZE = 1024  # bits per row (128 bytes)
 VOCABULARY_SHARE = 0.05  # a lexeme in at least this share of the items gets a bit
+VOCABULARY_SAMPLE_MIN = 1000  # items a sample must hold to choose the vocabulary from it
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
 GIN_INDEXES = ("search_title_vector_gin", "search_vector_gin")
 
@@ -134,14 +136,22 @@ class PostgresBackend:
             ],
         )
 
-    def before_rebuild(self, cursor) -> None:
+    def before_rebuild(self, cursor, sample: Callable[[], Sequence[Sequence[str]]] | None = None) -> None:
         """Let the GIN indexes collect new entries in a large pending list, merged in bulk: inserting a
-        thousand lexemes per item one by one would take hours at a million items. With no vocabulary yet
-        but statistics of an earlier index, choose it now: the rebuild then writes every row's bits."""
+        thousand lexemes per item one by one would take hours at a million items.
+
+        With no vocabulary yet, choose it now — from the statistics of an earlier index, else from the
+        lexemes of a sample of the items (sample()) — so that the rebuild writes each row once with its
+        bits: rewriting every row afterwards would double the build and scatter the rows, which the
+        rebuild writes in date order."""
         for index in GIN_INDEXES:
             cursor.execute(f"ALTER INDEX {index} SET (fastupdate = on, gin_pending_list_limit = 262144)")
-        if self.vocabulary(cursor) is None and (lexemes := self.choose_vocabulary(cursor)):
-            self._new_vocabulary(cursor, lexemes)
+        if self.vocabulary(cursor) is None:
+            lexemes = self.choose_vocabulary(cursor)
+            if not lexemes and sample is not None:
+                lexemes = self.sampled_vocabulary(sample())
+            if lexemes:
+                self._new_vocabulary(cursor, lexemes)
 
     def after_rebuild(self, cursor, progress: Callable[[int, int], None] | None = None) -> None:
         """Merge the pending lists, turn them off again (searches then read one finished index), set
@@ -191,6 +201,17 @@ class PostgresBackend:
         frequencies, _rows = self._lexeme_stats(cursor, "vector", fresh=True)
         ranked = sorted((f, lexeme) for lexeme, f in frequencies.items() if f >= VOCABULARY_SHARE)
         return [lexeme for _f, lexeme in reversed(ranked)][:VOCABULARY_SIZE]
+
+    @staticmethod
+    def sampled_vocabulary(documents: Sequence[Sequence[str]]) -> list[str]:
+        """The lexemes in at least VOCABULARY_SHARE of the sampled documents (each a list of its distinct
+        lexemes), most common first, at most VOCABULARY_SIZE; none from a sample too small to tell."""
+        if len(documents) < VOCABULARY_SAMPLE_MIN:
+            return []
+        counts = Counter(lexeme for tokens in documents for lexeme in set(tokens))
+        floor = VOCABULARY_SHARE * len(documents)
+        ranked = sorted(((n, lexeme) for lexeme, n in counts.items() if n >= floor), key=lambda c: (-c[0], c[1]))
+        return [lexeme for _n, lexeme in ranked[:VOCABULARY_SIZE]]
 
     def _new_vocabulary(self, cursor, lexemes: Sequence[str]) -> Vocabulary:
         cursor.execute(

@@ -226,6 +226,30 @@ def test_a_rebuild_chooses_a_vocabulary_and_writes_every_row_with_its_bits(corpu
     assert stale == 0
 
 
+def test_a_first_rebuild_chooses_the_vocabulary_from_a_sample_and_writes_each_row_once(
+    corpus,  # noqa: F811
+    backend,
+    monkeypatch,
+):
+    """With no vocabulary and no statistics yet, the lexemes of sampled items choose it before any row is
+    written: every row is written once, with its bits (no second pass moves the rows the rebuild wrote in
+    publication order)."""
+    monkeypatch.setattr(postgres, "VOCABULARY_SAMPLE_MIN", 5)
+    monkeypatch.setattr(backend, "choose_vocabulary", lambda cursor: [])  # no statistics
+    rewritten = []
+    recompute = backend.recompute_bits
+    monkeypatch.setattr(backend, "recompute_bits", lambda *a, **kw: rewritten.append(recompute(*a, **kw)))
+    indexing.rebuild(batch_size=7)
+    with connection.cursor() as cursor:
+        current = backend.vocabulary(cursor)
+        cursor.execute("SELECT item_id, common_version FROM catalog_searchentry")
+        rows = cursor.fetchall()
+    assert current is not None and {"政府", "公开"} <= current.positions.keys()
+    assert {version for _, version in rows} == {current.version}
+    assert sorted(pk for pk, _ in rows) == sorted(items_ids(corpus))
+    assert rewritten in ([], [0])
+
+
 def full_relevance_order(text: str) -> list[int]:
     """Every match ordered as the engine documents it: title matches first, then ts_rank, then date."""
     query = parse(text)
