@@ -5,6 +5,7 @@
     .venv/bin/python bench/search.py index                      # rebuild_search_index: rate and size
     .venv/bin/python bench/search.py queries                    # p50/p95 per query kind, icontains, ratio
     .venv/bin/python bench/search.py queries --slowest 10 --explain   # … and why the slowest were slow
+    .venv/bin/python bench/search.py queries --page             # the same, timing the whole search page
     .venv/bin/python bench/search.py search 公开 --organization 2 --order date   # one search, EXPLAINed
     .venv/bin/python bench/search.py recall                     # index against a substring scan
     .venv/bin/python bench/search.py segmenter                  # rjieba (and jieba if installed): speed, RSS
@@ -44,7 +45,12 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
+
+# DEBUG only lets the settings load without production secrets: turned off again, so that no statement
+# is kept in connection.queries (a rebuild's inserts are megabytes each) and timings are production's.
+settings.DEBUG = False
 from django.db import connection  # noqa: E402
 
 TZ = dt.timezone(dt.timedelta(hours=8))
@@ -255,7 +261,7 @@ def generate(items: int, orgs: int) -> None:
                     print(f"  {written:,} items, {time.perf_counter() - start:.0f} s", flush=True)
         buffer.seek(0)
         cursor.copy_expert(copy_sql, buffer)
-        cursor.execute("ANALYZE catalog_item")
+        cursor.execute("ANALYZE")  # every table: the organizations and columns were created here too
     print(
         f"generated {written:,} items ({chars / written:,.0f} characters each on average) "
         f"in {time.perf_counter() - start:.1f} s"
@@ -374,13 +380,48 @@ class StatementLog:
             self.statements.append(((time.perf_counter() - started) * 1000, sql, params))
 
 
-def timed_search(sample: Sample) -> Sample:
+def page_url(sample: Sample) -> str:
+    """The search page's URL for a sample (the filters as the page's form takes them)."""
+    from urllib.parse import urlencode
+
+    params = {"q": sample.text, "order": sample.order}
+    filters = sample.filters
+    if filters is not None:
+        if filters.organization is not None:
+            params["organization"] = filters.organization.pk
+        if filters.document_type:
+            params["document_type"] = filters.document_type
+        if filters.date_from:
+            params["date_from"] = filters.date_from.isoformat()
+    return "/search/?" + urlencode(params)
+
+
+_client = None
+
+
+def timed_search(sample: Sample, *, page: bool = False) -> Sample:
+    """Time engine.search, or with page the whole search page through Django (middleware, view, template;
+    the page cache off)."""
+    global _client
     from catalog.search import engine
 
+    if page and _client is None:
+        from django.test import Client
+        from django.test.utils import override_settings
+
+        override_settings(
+            ALLOWED_HOSTS=["*"], CACHES={"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+        ).enable()
+        _client = Client()
     log = StatementLog()
     with connection.execute_wrapper(log):
         started = time.perf_counter()
-        engine.search(sample.text, filters=sample.filters, order=sample.order)
+        if page:
+            response = _client.get(page_url(sample))
+            if response.status_code != 200:
+                sys.exit(f"{page_url(sample)}: HTTP {response.status_code}")
+        else:
+            engine.search(sample.text, filters=sample.filters, order=sample.order)
         sample.ms = (time.perf_counter() - started) * 1000
     sample.statements = log.statements
     return sample
@@ -453,7 +494,7 @@ def explain(sample: Sample, *, top: int = 1) -> None:
                 print(f"    {line}")
 
 
-def queries(samples: int, naive: int, slowest: int = 0, explain_slowest: bool = False) -> None:
+def queries(samples: int, naive: int, slowest: int = 0, explain_slowest: bool = False, page: bool = False) -> None:
     _require_postgres()
     from catalog.models import Item, ItemStatus
     from catalog.search import engine
@@ -484,6 +525,8 @@ def queries(samples: int, naive: int, slowest: int = 0, explain_slowest: bool = 
         return f"{rng.choice(pool)} {rng.choice(pool)}"
 
     engine.search(strata["common"][0])  # warm the connection and the caches of this process
+    if page:  # … and the templates
+        timed_search(Sample("warm", strata["common"][0], None, "relevance"), page=True)
     print(f"\n{'kind':<44} {'n':>4} {'p50':>8} {'p95':>8} {'max':>8}")
     report: dict[str, tuple[float, float]] = {}
     timed: list[Sample] = []
@@ -495,7 +538,7 @@ def queries(samples: int, naive: int, slowest: int = 0, explain_slowest: bool = 
                 for _ in range(samples):
                     text = make_words()
                     chosen = rng.choice(filters)() if with_filter else None
-                    sample = timed_search(Sample(kind, text, chosen, order))
+                    sample = timed_search(Sample(kind, text, chosen, order), page=page)
                     timed.append(sample)
                     times.append(sample.ms)
                 p50, p95 = _percentiles(times)
@@ -694,6 +737,9 @@ def main() -> None:
     qs.add_argument("--naive", type=int, default=3, help="icontains queries to time (each scans the table)")
     qs.add_argument("--slowest", type=int, default=0, help="print the parameters of the N slowest searches")
     qs.add_argument("--explain", action="store_true", help="with --slowest: their statements and EXPLAIN ANALYZE")
+    qs.add_argument(
+        "--page", action="store_true", help="time the whole search page (view and template), not the engine"
+    )
     one = sub.add_parser("search", help="one search: its statements, their times and EXPLAIN ANALYZE")
     one.add_argument("text")
     one.add_argument("--order", default="relevance", choices=["relevance", "date"])
@@ -712,7 +758,7 @@ def main() -> None:
     elif args.command == "index":
         index(args.workers)
     elif args.command == "queries":
-        queries(args.samples, args.naive, args.slowest, args.explain)
+        queries(args.samples, args.naive, args.slowest, args.explain, args.page)
     elif args.command == "search":
         one_search(args)
     elif args.command == "recall":

@@ -229,6 +229,9 @@ if DATABASE_CONNECT_TIMEOUT <= 0:
     raise ImproperlyConfigured("Environment variable DATABASE_CONNECT_TIMEOUT must be a positive number of seconds.")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+# Search on PostgreSQL counts the matches on a second connection while the page is read
+# (catalog/search/parallel.py): one more connection per worker process.
+SEARCH_SIDE_CONNECTION = env_bool("SEARCH_SIDE_CONNECTION", True)
 # Uploads: a disk-full or permission error leaves no partial file and shows a Chinese message.
 STORAGES["default"] = {"BACKEND": "disclosure_site.faults.SafeFileSystemStorage"}
 

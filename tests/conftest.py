@@ -48,6 +48,16 @@ def _skip_or_fail(env_name: str, reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_search_side_connection(django_db_setup):
+    """Searches outside a transaction (live server, transactional tests) count on a side connection
+    (catalog/search/parallel.py): close it before the test database is dropped."""
+    yield
+    from catalog.search import parallel
+
+    parallel.close()
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: cached public pages must not leak between tests."""

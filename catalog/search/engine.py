@@ -37,7 +37,7 @@ from django.utils.safestring import SafeString
 from disclosure_site.models import Organization
 
 from ..models import Category, DocumentType, Item, Subject
-from . import backends
+from . import backends, parallel
 from .highlight import highlight, snippet
 from .query import ParsedQuery, parse
 from .segment import html_to_text, normalize
@@ -294,9 +294,10 @@ def _searcher(result: SearchResult, match: backends.Match | None):
     return backend.searcher(match, backends.Where(tuple(conditions), tuple(params), dates_only))
 
 
-def _count(result: SearchResult, searcher) -> None:
-    """Total (capped) and the facet counts, in one query over at most CAP + 1 matches."""
-    result.organization_counts, result.type_counts = searcher.count(CAP)
+def _count(result: SearchResult, searcher, counts=None) -> None:
+    """Total (capped) and the facet counts, in one query over at most CAP + 1 matches (or counts, that
+    query's answer read on the side connection)."""
+    result.organization_counts, result.type_counts = counts if counts is not None else searcher.count(CAP)
     total = sum(result.type_counts.values())
     result.capped = total > CAP
     result.total = min(total, CAP)
@@ -306,8 +307,14 @@ def _count(result: SearchResult, searcher) -> None:
 def _latest(result: SearchResult) -> None:
     """No words: the newest published items that pass the filters."""
     searcher = _searcher(result, None)
-    _count(result, searcher)
     result.reachable = MAX_RESULTS
+    if result.page == 1 and result.page_size:  # the first page does not wait for the count
+        counts = parallel.beside(lambda: searcher.count(CAP))
+        ids = [pk for pk, _ in searcher.newest(result.page_size)]
+        _count(result, searcher, counts())
+        result.ids = ids
+        return
+    _count(result, searcher)
     if result.page_size:
         offset = _clamp_page(result)
         result.ids = [pk for pk, _ in searcher.newest(result.page_size, offset)]
@@ -315,23 +322,36 @@ def _latest(result: SearchResult) -> None:
 
 def _index_search(result: SearchResult) -> None:
     searcher = _searcher(result, result.query.match(title_only=result.title_only))
-    _count(result, searcher)
-    if result.total == 0 or not result.page_size:
-        return
-    if result.query.needs_check:
-        _checked_page(result, searcher)
-        return
+    if result.page == 1 and result.page_size and not result.query.needs_check:
+        # The first page does not depend on the count: both are read at once (catalog/search/parallel.py).
+        counts = parallel.beside(lambda: searcher.count(CAP))
+        ids = _page(result, searcher)
+        _count(result, searcher, counts())
+        if result.total == 0:
+            return
+        result.ids = ids
+    else:
+        _count(result, searcher)
+        if result.total == 0 or not result.page_size:
+            return
+        if result.query.needs_check:
+            _checked_page(result, searcher)
+            return
+        result.ids = _page(result, searcher)
+    if result.total > (result.reachable or 0):
+        result.notices.append(_reachable_notice(result))
+
+
+def _page(result: SearchResult, searcher) -> list[int]:
+    """The ids of the page asked for (sets result.reachable; a page past the end: the last one)."""
     if result.order == "date":
         result.reachable = MAX_RESULTS
         offset = _clamp_page(result)
-        result.ids = [pk for pk, _ in searcher.newest(result.page_size, offset)]
-    else:
-        ranked = _ranked(result, searcher, needed=result.page * result.page_size)
-        result.reachable = len(ranked)
-        offset = _clamp_page(result)
-        result.ids = ranked[offset : offset + result.page_size]
-    if result.total > (result.reachable or 0):
-        result.notices.append(_reachable_notice(result))
+        return [pk for pk, _ in searcher.newest(result.page_size, offset)]
+    ranked = _ranked(result, searcher, needed=result.page * result.page_size)
+    result.reachable = len(ranked)
+    offset = _clamp_page(result)
+    return ranked[offset : offset + result.page_size]
 
 
 def _reachable_notice(result: SearchResult) -> str:
