@@ -8,7 +8,8 @@ the search then takes about the longer of the two instead of their sum (bench/se
 The side connection sees only committed data, so the count runs in line, as before, when the request's
 connection is inside a transaction (a test's, ATOMIC_REQUESTS, or a caller's atomic block): the count
 then sees what that transaction wrote. Any error on the side connection closes it (the next search
-opens a new one) and the count is run again in line, so a search never fails for it. The side
+opens a new one) and the count is run again in line, so a search never fails for it; so does a search
+while another thread's count holds the side connection (threaded servers). The side
 connection lives as long as the request's (CONN_MAX_AGE): one more connection per worker process (count
 it in max_connections). SEARCH_SIDE_CONNECTION=0 turns this off.
 """
@@ -20,6 +21,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TypeVar
 
 from django.conf import settings
@@ -28,17 +30,25 @@ from django.db import connection
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
+
+@dataclass
+class _Side:
+    pid: int  # the process that made it: threads and locks do not survive a fork
+    executor: ThreadPoolExecutor
+    busy: threading.Lock  # held while the side connection works: a second search meanwhile counts in line
+
+
 _lock = threading.Lock()
-_executor: tuple[int, ThreadPoolExecutor] | None = None  # (the process that made it, the executor)
+_side: _Side | None = None
 
 
-def _worker() -> ThreadPoolExecutor:
-    """The process's worker thread (made again in a forked child: threads do not survive a fork)."""
-    global _executor
+def _this_process() -> _Side:
+    global _side
     with _lock:
-        if _executor is None or _executor[0] != os.getpid():
-            _executor = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-side"))
-        return _executor[1]
+        if _side is None or _side.pid != os.getpid():
+            executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-side")
+            _side = _Side(os.getpid(), executor, threading.Lock())
+        return _side
 
 
 def enabled() -> bool:
@@ -49,20 +59,22 @@ def enabled() -> bool:
     )
 
 
-def _on_side_connection(function: Callable[[], T]) -> T:
-    # As at the start of a request: a connection past CONN_MAX_AGE is closed, one is health-checked.
-    connection.close_if_unusable_or_obsolete()
+def _on_side_connection(side: _Side, function: Callable[[], T]) -> T:
     try:
+        # As at the start of a request: a connection past CONN_MAX_AGE is closed, one is health-checked.
+        connection.close_if_unusable_or_obsolete()
         return function()
     except BaseException:
         connection.close()  # this thread's connection: the next search opens a fresh one
         raise
+    finally:
+        side.busy.release()
 
 
 def close() -> None:
     """Close this process's side connection (before its database is dropped, as at the end of tests)."""
-    if _executor is not None and _executor[0] == os.getpid():
-        _executor[1].submit(_close_here).result()
+    if _side is not None and _side.pid == os.getpid():
+        _side.executor.submit(_close_here).result()
 
 
 def _close_here() -> None:
@@ -74,7 +86,14 @@ def beside(function: Callable[[], T]) -> Callable[[], T]:
     result (or, when it could not, runs it here)."""
     if not enabled():
         return function
-    future: Future = _worker().submit(_on_side_connection, function)
+    side = _this_process()
+    if not side.busy.acquire(blocking=False):  # threaded servers: another search's count has it
+        return function
+    try:
+        future: Future = side.executor.submit(_on_side_connection, side, function)
+    except BaseException:
+        side.busy.release()
+        raise
 
     def result() -> T:
         try:

@@ -95,3 +95,21 @@ def test_inside_a_transaction_the_count_sees_its_uncommitted_items(items, county
         indexing.refresh([extra])
         assert search("预算").total == before + 1
         transaction.set_rollback(True)
+
+
+def test_while_another_search_holds_the_side_connection_the_count_runs_in_line(items, monkeypatch):
+    expected = summary(search("预算"))
+    threads = []
+    count = postgres.PostgresSearcher.count
+
+    def recording(self, cap):
+        threads.append(threading.current_thread().name)
+        return count(self, cap)
+
+    monkeypatch.setattr(postgres.PostgresSearcher, "count", recording)
+    side = parallel._this_process()
+    with side.busy:  # as a concurrent request's count in a threaded server
+        assert summary(search("预算")) == expected
+    assert threads == [threading.current_thread().name]
+    assert summary(search("预算")) == expected
+    assert threads[-1].startswith("search-side")
