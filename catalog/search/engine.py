@@ -28,6 +28,7 @@ import datetime as dt
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -516,5 +517,13 @@ def _load_hits(result: SearchResult) -> None:
         item = by_pk.get(pk)
         if item is None:  # withdrawn between the two queries
             continue
-        texts = [item.summary] if result.title_only else [item.summary, html_to_text(item.body)]
-        result.hits.append(Hit(item=item, title=highlight(item.title, words), snippet=snippet(texts, words)))
+        result.hits.append(
+            Hit(item=item, title=highlight(item.title, words), snippet=snippet(_texts(item, result), words))
+        )
+
+
+def _texts(item: Item, result: SearchResult) -> Iterator[str]:
+    """The texts a hit's snippet is taken from, in order; the body converted only when reached."""
+    yield item.summary
+    if not result.title_only:
+        yield html_to_text(item.body)

@@ -7,7 +7,7 @@ the matches are wrapped in <mark>. Needles are matched literally (re.escape), ca
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from django.utils.html import escape, format_html, format_html_join
@@ -44,13 +44,16 @@ def highlight(text: str, words: Sequence[str]) -> SafeString:
     return format_html_join("", "{}", ((piece,) for piece in pieces))
 
 
-def snippet(texts: Sequence[str], words: Sequence[str], length: int = SNIPPET_LENGTH) -> SafeString:
+def snippet(texts: Iterable[str], words: Sequence[str], length: int = SNIPPET_LENGTH) -> SafeString:
     """A window of about length characters around the first match in the first text that has one
-    (otherwise the start of the first non-empty text), highlighted."""
+    (otherwise the start of the first non-empty text), highlighted. texts is read only as far as that
+    match: a generator spares converting a body whose summary already has one."""
     pattern = _pattern(words)
+    first = ""
     for text in texts:
         if not text:
             continue
+        first = first or text
         found = pattern.search(text) if pattern else None
         if found is None:
             continue
@@ -60,5 +63,4 @@ def snippet(texts: Sequence[str], words: Sequence[str], length: int = SNIPPET_LE
         prefix = "…" if start > 0 else ""
         suffix = "…" if end < len(text) else ""
         return format_html("{}{}{}", prefix, highlight(window, words), suffix)
-    first = next((t for t in texts if t), "")
     return format_html("{}{}", first[:length], "…" if len(first) > length else "")
