@@ -510,7 +510,11 @@ def _substring_search(result: SearchResult) -> None:
 def _load_hits(result: SearchResult) -> None:
     if not result.ids:
         return
-    items = Item.objects.filter(pk__in=result.ids).select_related("organization", "category", "subject__parent")
+    items = (
+        Item.objects.filter(pk__in=result.ids)
+        .select_related("organization", "category", "subject__parent")
+        .order_by()  # put in the page's order below
+    )
     by_pk = {item.pk: item for item in items}
     words = result.query.highlight_words
     for pk in result.ids:

@@ -602,6 +602,11 @@ class PostgresSearcher:
                     decoded = sum(plan.shares[t] for t in plan.tested[:promote]) * self.rows * GIN_POSTING
                     found = plan.index_share(promote=promote)  # rows the GIN part finds: fetched until cap + 1 match
                     fetched = min(self.rows * found, (cap + 1) * found / share)
+                    if self.where.since and self.backend.date_correlation(cursor) > 0:
+                        # The bitmap is read in storage order too: oldest first, the older matches are
+                        # fetched, and refused, before the first that passes.
+                        older = self.rows * found * max(0.0, 1 - filtered / self.rows)
+                        fetched = min(self.rows * found, older + fetched)
                     gin = decoded + fetched * ROW_FETCHED
                     if min(scan, walk) <= gin:
                         promote = 0
