@@ -90,11 +90,21 @@ def search(request: HttpRequest) -> HttpResponse:
             "filters_active": arguments["filters"].active,
             "result": result,
             "notices": messages + result.notices,
-            "organization_facets": result.organization_facets(),
+            "organization_facets": _facet_links(request, result.organization_facets(), "organization", "category"),
+            "type_facets": _facet_links(request, result.type_facets, "document_type"),
             "relaxed_url": relaxed_url,
             "page_range": _page_range(result.page, result.num_pages),
         },
     )
+
+
+def _facet_links(request: HttpRequest, facets: list, name: str, *dropped: str) -> list[tuple]:
+    """(facet, the URL of this search narrowed to it): name set to the facet's value, dropped and the page
+    number removed (a list of 200 departments: built here, not by a template tag per link)."""
+    kept = [
+        (key, value) for key, values in request.GET.lists() if key not in {name, "page", *dropped} for value in values
+    ]
+    return [(facet, "?" + urlencode([*kept, (name, facet.value)])) for facet in facets]
 
 
 def _page_range(page: int, pages: int) -> list[int | None]:

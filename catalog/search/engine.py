@@ -204,30 +204,28 @@ class SearchResult:
         count includes its subordinate units, as choosing it would."""
         if not self.organization_counts:
             return []
-        organizations = list(Organization.objects.only("id", "name", "tree_id", "lft", "rght", "level", "parent_id"))
-        by_id = {o.pk: o for o in organizations}
+        names, parents = {}, {}
+        for pk, name, parent_id in Organization.objects.values_list("id", "name", "parent_id"):
+            names[pk], parents[pk] = name, parent_id
         scope = self.filters.organization
         if scope is None:
-            roots = [o for o in organizations if o.parent_id is None]
-            scope = roots[0] if len(roots) == 1 else None
-        if scope is None:
-            groups = [o for o in organizations if o.parent_id is None]
-        else:
-            groups = [o for o in organizations if o.parent_id == scope.pk]
+            roots = [pk for pk, parent in parents.items() if parent is None]
+            scope = Organization(pk=roots[0], name=names[roots[0]]) if len(roots) == 1 else None
+        below = None if scope is None else scope.pk
+        group_ids = {pk for pk, parent in parents.items() if parent == below}
         counts: Counter[int] = Counter()
         own = 0
         for org_id, count in self.organization_counts.items():
-            org = by_id.get(org_id)
-            if org is None:
+            if org_id not in names:
                 continue
-            group = next(
-                (g for g in groups if g.tree_id == org.tree_id and g.lft <= org.lft and g.rght >= org.rght), None
-            )
+            group = org_id
+            while group is not None and group not in group_ids:  # up the tree to its group, if it has one
+                group = parents.get(group)
             if group is None:
                 own += count
             else:
-                counts[group.pk] += count
-        facets = [Facet(str(pk), by_id[pk].name, n) for pk, n in counts.most_common()]
+                counts[group] += count
+        facets = [Facet(str(pk), names[pk], n) for pk, n in counts.most_common()]
         if own and scope is not None:
             facets.insert(0, Facet(str(scope.pk), f"{scope.name}（本级）", own))
         return facets
