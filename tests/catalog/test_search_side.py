@@ -41,14 +41,10 @@ def items(county):
     parallel.close()
 
 
-def summary(result):
-    return (result.ids, result.total, result.organization_counts, result.type_counts, result.notices)
-
-
-@pytest.mark.parametrize("text", ["", "预算", "政府 公开", "补贴 -教育"])
-@pytest.mark.parametrize("order", ["relevance", "date"])
-def test_a_count_on_the_side_connection_equals_the_count_in_line(items, county, text, order, monkeypatch):
-    threads = []
+@pytest.fixture
+def counted_on(monkeypatch) -> list[str]:
+    """The names of the threads that ran each search's count, in order."""
+    threads: list[str] = []
     count = postgres.PostgresSearcher.count
 
     def recording(self, cap):
@@ -56,6 +52,17 @@ def test_a_count_on_the_side_connection_equals_the_count_in_line(items, county, 
         return count(self, cap)
 
     monkeypatch.setattr(postgres.PostgresSearcher, "count", recording)
+    return threads
+
+
+def summary(result):
+    return (result.ids, result.total, result.organization_counts, result.type_counts, result.notices)
+
+
+@pytest.mark.parametrize("text", ["", "预算", "政府 公开", "补贴 -教育"])
+@pytest.mark.parametrize("order", ["relevance", "date"])
+def test_a_count_on_the_side_connection_equals_the_count_in_line(items, county, text, order, counted_on):
+    threads = counted_on
     filters = SearchFilters(organization=county.finance)
     beside = [summary(search(text, order=order)), summary(search(text, order=order, filters=filters))]
     assert len(threads) == 2 and all(name.startswith("search-side") for name in threads)
@@ -97,16 +104,10 @@ def test_inside_a_transaction_the_count_sees_its_uncommitted_items(items, county
         transaction.set_rollback(True)
 
 
-def test_while_another_search_holds_the_side_connection_the_count_runs_in_line(items, monkeypatch):
+def test_while_another_search_holds_the_side_connection_the_count_runs_in_line(items, counted_on):
     expected = summary(search("预算"))
-    threads = []
-    count = postgres.PostgresSearcher.count
-
-    def recording(self, cap):
-        threads.append(threading.current_thread().name)
-        return count(self, cap)
-
-    monkeypatch.setattr(postgres.PostgresSearcher, "count", recording)
+    threads = counted_on
+    threads.clear()
     side = parallel._this_process()
     with side.busy:  # as a concurrent request's count in a threaded server
         assert summary(search("预算")) == expected
