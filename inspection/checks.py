@@ -187,6 +187,24 @@ def _scoped(queryset, organization_ids: list[int] | None, field_name: str = "org
     return queryset.filter(**{f"{field_name}__in": organization_ids})
 
 
+def _item_errors(result: CheckResult, names: dict[int, str], kind: str, findings: Iterable[tuple]) -> None:
+    """Record ERROR findings about published items, each (organization id, title, message, item pk); names
+    (organization id → name) is completed for them in one query."""
+    findings = list(findings)
+    names.update(_names(org for org, *_ in findings if org not in names))
+    for org, title, message, pk in findings:
+        result.add(
+            kind=kind,
+            severity=ERROR,
+            organization_id=org,
+            organization=names.get(org, ""),
+            object=title,
+            message=message,
+            model="catalog.item",
+            pk=pk,
+        )
+
+
 def _names(organization_ids: Iterable[int]) -> dict[int, str]:
     return dict(Organization.objects.filter(pk__in=set(organization_ids)).values_list("pk", "name"))
 
@@ -464,22 +482,15 @@ def check_links(organization_ids: list[int] | None, *, now: dt.datetime) -> Chec
                         )
                     target, args = targets[path]
                     links.append(_Link(row, url, target, args))
-        broken = list(_broken_reasons(links, files, today))
-        names.update(
-            _names(link.item["organization_id"] for link, _ in broken if link.item["organization_id"] not in names)
+        _item_errors(
+            result,
+            names,
+            "broken_link",
+            (
+                (link.item["organization_id"], link.item["title"], f"正文中的链接 {link.url} {reason}", link.item["pk"])
+                for link, reason in _broken_reasons(links, files, today)
+            ),
         )
-        for link, reason in broken:
-            item = link.item
-            result.add(
-                kind="broken_link",
-                severity=ERROR,
-                organization_id=item["organization_id"],
-                organization=names.get(item["organization_id"], ""),
-                object=item["title"],
-                message=f"正文中的链接 {link.url} {reason}",
-                model="catalog.item",
-                pk=item["pk"],
-            )
 
     attachments = _scoped(
         Attachment.objects.filter(item__status=ItemStatus.PUBLISHED, revision__isnull=True),
@@ -489,21 +500,21 @@ def check_links(organization_ids: list[int] | None, *, now: dt.datetime) -> Chec
     checked_files = 0
     for rows in _batches(attachments):
         checked_files += len(rows)
-        missing = [row for row in rows if not files.exists(row["file"])]
-        names.update(
-            _names(row["item__organization_id"] for row in missing if row["item__organization_id"] not in names)
+        _item_errors(
+            result,
+            names,
+            "missing_file",
+            (
+                (
+                    row["item__organization_id"],
+                    row["item__title"],
+                    f"附件“{row['original_name']}”的文件在存储中缺失，公众下载时只会看到“附件文件缺失”",
+                    row["item_id"],
+                )
+                for row in rows
+                if not files.exists(row["file"])
+            ),
         )
-        for row in missing:
-            result.add(
-                kind="missing_file",
-                severity=ERROR,
-                organization_id=row["item__organization_id"],
-                organization=names.get(row["item__organization_id"], ""),
-                object=row["item__title"],
-                message=f"附件“{row['original_name']}”的文件在存储中缺失，公众下载时只会看到“附件文件缺失”",
-                model="catalog.item",
-                pk=row["item_id"],
-            )
     result.notes.append(
         f"检查了正文中的站内链接 {internal} 个和公开附件 {checked_files} 个；"
         f"站外链接 {external} 个未检查（检查时不访问外部网络）。"
