@@ -10,7 +10,8 @@ How a search runs (figures behind the bounds: bench/search.py and the README):
    past the cap the count shows as "10000+" and the facets as counted over the first CAP matches.
 3. Date order reads the page from the newest matches. Relevance ranks a bounded candidate set: the
    newest RELEVANCE_CANDIDATES matches, and as many of the newest title matches; title matches
-   first, then the backend's score (ts_rank or bm25), then date.
+   first, then the backend's score (ts_rank or bm25), then date. The best RELEVANCE_CANDIDATES are
+   listed (the first page often needs only the newest matches: _ranked).
 4. A term that is several tokens (张三丰, "政府信息公开 工作") is checked as a string on the texts
    of the candidates of the page, never of the whole table.
 5. If the index finds nothing, a bounded substring search reads the newest FALLBACK_SCAN items
@@ -347,10 +348,9 @@ def _page(result: SearchResult, searcher) -> list[int]:
         result.reachable = MAX_RESULTS
         offset = _clamp_page(result)
         return [pk for pk, _ in searcher.newest(result.page_size, offset)]
-    ranked = _ranked(result, searcher, needed=result.page * result.page_size)
-    result.reachable = len(ranked)
+    ranked, result.reachable = _ranked(result, searcher, needed=result.page * result.page_size)
     offset = _clamp_page(result)
-    return ranked[offset : offset + result.page_size]
+    return ranked[offset : min(offset + result.page_size, result.reachable)]
 
 
 def _reachable_notice(result: SearchResult) -> str:
@@ -359,12 +359,16 @@ def _reachable_notice(result: SearchResult) -> str:
     return f"结果较多，只列出最新的 {result.reachable} 条，请增加关键词或筛选条件。"
 
 
-def _ranked(result: SearchResult, searcher, needed: int | None = None) -> list[int]:
-    """Relevance over a bounded candidate set: the newest matches and the newest title matches.
+def _ranked(result: SearchResult, searcher, needed: int | None = None) -> tuple[list[int], int]:
+    """Relevance over a bounded candidate set: the newest matches and the newest title matches. Returns
+    the ranked ids (at least the first `needed`, None: all) and how many of them a citizen can page
+    through: the RELEVANCE_CANDIDATES best, or every match when there are fewer.
 
-    Scores are read only where they decide the first `needed` places (None: all): title matches come
-    first, so when they fill those places the others are left in date order, and the title matches too
-    when the backend says their scores are all equal (a one-word query on PostgreSQL)."""
+    Scores are read only where they decide the first `needed` places: title matches come first, so when
+    they fill those places the others are left in date order, and the title matches too when the backend
+    says their scores are all equal (a one-word query on PostgreSQL). Then, when the newest matches hold
+    `needed` title matches, those are the newest title matches of all (any newer one would be among the
+    newest matches): the title matches need not be read."""
     if result.title_only:
         newest = searcher.newest(RELEVANCE_CANDIDATES)
         candidates = dict(newest)
@@ -374,6 +378,8 @@ def _ranked(result: SearchResult, searcher, needed: int | None = None) -> list[i
         candidates = {pk: published for pk, published, _ in newest}
         title_ids = {pk for pk, _, in_title in newest if in_title}
         if len(newest) == RELEVANCE_CANDIDATES:  # else every match is a candidate already
+            if needed is not None and searcher.equal_title_scores and len(title_ids) >= needed:
+                return [pk for pk in candidates if pk in title_ids][:needed], RELEVANCE_CANDIDATES
             title_rows = searcher.newest(RELEVANCE_CANDIDATES, title=True)
             candidates.update(title_rows)
             title_ids.update(pk for pk, _ in title_rows)
@@ -386,7 +392,7 @@ def _ranked(result: SearchResult, searcher, needed: int | None = None) -> list[i
     def key(pk: int):
         return (pk in title_ids, round(scores.get(pk, 0.0), 6), candidates[pk], pk)
 
-    return sorted(candidates, key=key, reverse=True)
+    return sorted(candidates, key=key, reverse=True), min(len(candidates), RELEVANCE_CANDIDATES)
 
 
 _IDEOGRAPHS_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
@@ -413,7 +419,7 @@ def _contains_all(item: Item, strings: list[str], title_only: bool) -> bool:
 def _checked_page(result: SearchResult, searcher) -> None:
     """Fill the page with candidates whose text contains every multi-token term as a string."""
     strings = [t.text for t in result.query.required if t.needs_check]
-    ranked = None if result.order == "date" else _ranked(result, searcher)
+    ranked = None if result.order == "date" else _ranked(result, searcher)[0]
     wanted = result.page * result.page_size + 1
     verified: list[int] = []
     scanned = 0

@@ -161,6 +161,28 @@ def test_relevance_puts_title_matches_first(county):
     assert ids("行政复议", order="relevance") == [in_title.pk, in_body.pk]
 
 
+def road_notices(county) -> list[int]:
+    """26 items with 道路 in the body, one a day, every other one with it in the title too; returns the
+    relevance order with RELEVANCE_CANDIDATES = 10: the newest 10 title matches (newest first; the newest
+    10 matches hold 5 of them), the other matches below them."""
+    items = [
+        item(county.finance, "道路养护通知" if n % 2 == 0 else f"第{n}号通知", body="道路", day=1 + n)
+        for n in range(26)
+    ]
+    return [items[n].pk for n in range(24, 5, -2)]
+
+
+def test_relevance_lists_the_best_candidates_and_says_so(county, monkeypatch):
+    monkeypatch.setattr(engine, "RELEVANCE_CANDIDATES", 10)
+    best = road_notices(county)
+    pages = [search("道路", order="relevance", page=n, page_size=4, hits=False) for n in (1, 2, 3, 4)]
+    assert [page.ids for page in pages] == [best[0:4], best[4:8], best[8:10], best[8:10]]
+    assert pages[0].total == 26
+    assert pages[0].num_pages == 3
+    assert "按相关度排序时列出最相关的前 10 条" in " ".join(pages[0].notices)
+    assert "没有第 4 页" in " ".join(pages[3].notices)
+
+
 # Filters -----------------------------------------------------------------------------------------------
 
 

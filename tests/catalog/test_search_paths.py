@@ -22,7 +22,7 @@ from catalog.search.engine import MAX_RESULTS, SearchFilters, search
 from catalog.search.postgres import VOCABULARY_TABLE, tsquery
 from catalog.search.query import parse
 from tests.catalog.factories import SHANGHAI, ItemFactory, category_of
-from tests.catalog.test_search import VOCABULARY, corpus, substring_scan  # noqa: F401 - corpus is a fixture
+from tests.catalog.test_search import VOCABULARY, corpus, road_notices, substring_scan  # noqa: F401 - corpus is a fixture
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -275,6 +275,30 @@ def test_scores_read_only_where_they_decide_the_page_keep_the_full_order(corpus,
     assert len(full) < engine.RELEVANCE_CANDIDATES  # every match is a candidate
     pages = [search(text, page=n, page_size=4, hits=False).ids for n in (1, 2, 3)]
     assert pages == [full[0:4], full[4:8], full[8:12]], (shares, text)
+
+
+def test_the_first_relevance_page_of_one_word_needs_no_title_query_when_the_newest_matches_hold_it(county, monkeypatch):
+    """A one-word query's title matches all score the same: when the newest matches hold a page of them,
+    they are the page, and the newest title matches are not read (two words: read, their scores differ)."""
+    monkeypatch.setattr(engine, "RELEVANCE_CANDIDATES", 10)
+    best = road_notices(county)
+    title_queries = []
+    real = postgres.PostgresSearcher.newest
+
+    def newest(self, limit, offset=0, *, title=False, flag_title=False):
+        title_queries.append(title)
+        return real(self, limit, offset, title=title, flag_title=flag_title)
+
+    monkeypatch.setattr(postgres.PostgresSearcher, "newest", newest)
+    first = search("道路", order="relevance", page=1, page_size=4, hits=False)
+    assert (first.ids, first.num_pages, True in title_queries) == (best[0:4], 3, False)
+    title_queries.clear()
+    second = search("道路", order="relevance", page=2, page_size=4, hits=False)  # 8 places: 5 title matches
+    assert (second.ids, True in title_queries) == (best[4:8], True)
+    title_queries.clear()
+    two_words = search("道路 通知", order="relevance", page=1, page_size=4, hits=False)
+    assert True in title_queries
+    assert set(two_words.ids) <= set(best)
 
 
 def test_a_large_window_takes_its_first_date_from_the_histogram(county, backend, monkeypatch):
