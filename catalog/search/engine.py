@@ -322,9 +322,12 @@ def _latest(result: SearchResult) -> None:
 
 def _index_search(result: SearchResult) -> None:
     searcher = _searcher(result, result.query.match(title_only=result.title_only))
-    if result.page == 1 and result.page_size and not result.query.needs_check:
+    if result.page == 1 and result.page_size:
         # The first page does not depend on the count: both are read at once (catalog/search/parallel.py).
         counts = parallel.beside(lambda: searcher.count(CAP))
+        if result.query.needs_check:
+            _checked_page(result, searcher, counts)
+            return
         ids = _page(result, searcher)
         _count(result, searcher, counts())
         if result.total == 0:
@@ -416,8 +419,9 @@ def _contains_all(item: Item, strings: list[str], title_only: bool) -> bool:
     return all(s in text for s in pending)
 
 
-def _checked_page(result: SearchResult, searcher) -> None:
-    """Fill the page with candidates whose text contains every multi-token term as a string."""
+def _checked_page(result: SearchResult, searcher, counts=None) -> None:
+    """Fill the page with candidates whose text contains every multi-token term as a string (counts: the
+    count started beside, read once the candidates are checked; None: counted already)."""
     strings = [t.text for t in result.query.required if t.needs_check]
     ranked = None if result.order == "date" else _ranked(result, searcher)[0]
     wanted = result.page * result.page_size + 1
@@ -447,6 +451,8 @@ def _checked_page(result: SearchResult, searcher) -> None:
         if len(chunk) < size:
             exhausted = True
             break
+    if counts is not None:
+        _count(result, searcher, counts())
     # Complete when every index match was read: all of them in date order, or a ranked list holding them all.
     complete = exhausted and (ranked is None or (not result.capped and len(ranked) >= result.total))
     if complete:

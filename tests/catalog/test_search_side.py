@@ -59,7 +59,7 @@ def summary(result):
     return (result.ids, result.total, result.organization_counts, result.type_counts, result.notices)
 
 
-@pytest.mark.parametrize("text", ["", "预算", "政府 公开", "补贴 -教育"])
+@pytest.mark.parametrize("text", ["", "预算", "政府 公开", "补贴 -教育", "预算公开"])
 @pytest.mark.parametrize("order", ["relevance", "date"])
 def test_a_count_on_the_side_connection_equals_the_count_in_line(items, county, text, order, counted_on):
     threads = counted_on
