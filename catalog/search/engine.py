@@ -265,16 +265,16 @@ def search(
         notices=list(query.notices),
     )
     if query.is_empty:
-        _latest(result)
+        _latest(result, hits)
     else:
         if query.uses_index:
-            _index_search(result)
+            _index_search(result, hits)
         if not result.ids and result.total == 0:
             _substring_search(result)
         if result.total == 0 and relax and (filters.active or title_only):
             relaxed = search(text, relax=False, page_size=0)
             result.relaxed_total = relaxed.total
-    if hits:
+    if hits and not result.hits:
         _load_hits(result)
     return result
 
@@ -304,15 +304,16 @@ def _count(result: SearchResult, searcher, counts=None) -> None:
     result.facets_partial = result.capped
 
 
-def _latest(result: SearchResult) -> None:
+def _latest(result: SearchResult, hits: bool) -> None:
     """No words: the newest published items that pass the filters."""
     searcher = _searcher(result, None)
     result.reachable = MAX_RESULTS
-    if result.page == 1 and result.page_size:  # the first page does not wait for the count
+    if result.page == 1 and result.page_size:  # the first page and its hits do not wait for the count
         counts = parallel.beside(lambda: searcher.count(CAP))
-        ids = [pk for pk, _ in searcher.newest(result.page_size)]
+        result.ids = [pk for pk, _ in searcher.newest(result.page_size)]
+        if hits:
+            _load_hits(result)
         _count(result, searcher, counts())
-        result.ids = ids
         return
     _count(result, searcher)
     if result.page_size:
@@ -320,19 +321,21 @@ def _latest(result: SearchResult) -> None:
         result.ids = [pk for pk, _ in searcher.newest(result.page_size, offset)]
 
 
-def _index_search(result: SearchResult) -> None:
+def _index_search(result: SearchResult, hits: bool) -> None:
     searcher = _searcher(result, result.query.match(title_only=result.title_only))
     if result.page == 1 and result.page_size:
-        # The first page does not depend on the count: both are read at once (catalog/search/parallel.py).
+        # The first page and its hits do not depend on the count: read while the count is read on the
+        # side connection (catalog/search/parallel.py).
         counts = parallel.beside(lambda: searcher.count(CAP))
         if result.query.needs_check:
             _checked_page(result, searcher, counts)
             return
         ids = _page(result, searcher)
+        loaded = _hits(result, ids) if hits else []
         _count(result, searcher, counts())
         if result.total == 0:
             return
-        result.ids = ids
+        result.ids, result.hits = ids, loaded
     else:
         _count(result, searcher)
         if result.total == 0 or not result.page_size:
@@ -518,22 +521,27 @@ def _substring_search(result: SearchResult) -> None:
 
 
 def _load_hits(result: SearchResult) -> None:
-    if not result.ids:
-        return
+    result.hits = _hits(result, result.ids)
+
+
+def _hits(result: SearchResult, ids: list[int]) -> list[Hit]:
+    """The items of ids, in that order, with their titles and snippets highlighted."""
+    if not ids:
+        return []
     items = (
-        Item.objects.filter(pk__in=result.ids)
+        Item.objects.filter(pk__in=ids)
         .select_related("organization", "category", "subject__parent")
         .order_by()  # put in the page's order below
     )
     by_pk = {item.pk: item for item in items}
     words = result.query.highlight_words
-    for pk in result.ids:
+    hits = []
+    for pk in ids:
         item = by_pk.get(pk)
         if item is None:  # withdrawn between the two queries
             continue
-        result.hits.append(
-            Hit(item=item, title=highlight(item.title, words), snippet=snippet(_texts(item, result), words))
-        )
+        hits.append(Hit(item=item, title=highlight(item.title, words), snippet=snippet(_texts(item, result), words)))
+    return hits
 
 
 def _texts(item: Item, result: SearchResult) -> Iterator[str]:

@@ -56,7 +56,9 @@ def counted_on(monkeypatch) -> list[str]:
 
 
 def summary(result):
-    return (result.ids, result.total, result.organization_counts, result.type_counts, result.notices)
+    hits = [(hit.item.pk, str(hit.title), str(hit.snippet)) for hit in result.hits]
+    assert [pk for pk, _, _ in hits] == result.ids  # the page's hits, read while the count was
+    return (result.ids, result.total, result.organization_counts, result.type_counts, result.notices, hits)
 
 
 @pytest.mark.parametrize("text", ["", "预算", "政府 公开", "补贴 -教育", "预算公开"])
