@@ -328,7 +328,7 @@ def _index_search(result: SearchResult, hits: bool) -> None:
         # side connection (catalog/search/parallel.py).
         counts = parallel.beside(lambda: searcher.count(CAP))
         if result.query.needs_check:
-            _checked_page(result, searcher, counts)
+            _checked_page(result, searcher, counts, hits)
             return
         ids = _page(result, searcher)
         loaded = _hits(result, ids) if hits else []
@@ -422,9 +422,10 @@ def _contains_all(item: Item, strings: list[str], title_only: bool) -> bool:
     return all(s in text for s in pending)
 
 
-def _checked_page(result: SearchResult, searcher, counts=None) -> None:
+def _checked_page(result: SearchResult, searcher, counts=None, hits: bool = False) -> None:
     """Fill the page with candidates whose text contains every multi-token term as a string (counts: the
-    count started beside, read once the candidates are checked; None: counted already)."""
+    first page's count started beside, read once the candidates are checked and, with hits, the page's
+    hits loaded; None: counted already)."""
     strings = [t.text for t in result.query.required if t.needs_check]
     ranked = None if result.order == "date" else _ranked(result, searcher)[0]
     wanted = result.page * result.page_size + 1
@@ -454,7 +455,9 @@ def _checked_page(result: SearchResult, searcher, counts=None) -> None:
         if len(chunk) < size:
             exhausted = True
             break
+    loaded = None
     if counts is not None:
+        loaded = _hits(result, verified[: result.page_size]) if hits else None
         _count(result, searcher, counts())
     # Complete when every index match was read: all of them in date order, or a ranked list holding them all.
     complete = exhausted and (ranked is None or (not result.capped and len(ranked) >= result.total))
@@ -478,6 +481,8 @@ def _checked_page(result: SearchResult, searcher, counts=None) -> None:
         return
     offset = _clamp_page(result)
     result.ids = verified[offset : offset + result.page_size]
+    if loaded is not None and offset == 0:
+        result.hits = loaded
 
 
 def _substring_search(result: SearchResult) -> None:
