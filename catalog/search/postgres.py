@@ -4,6 +4,8 @@ Storage (migrations 0002 and 0004), one row per published item in catalog_search
 
 - `vector`: every lexeme once (title weight A, summary and numbers B, body C), GIN-indexed. A body of
   3,000 characters makes a vector of about 6 KiB, stored out of line (TOAST).
+- per document type, a partial GIN index of `vector` (migration 0008): a search with a type filter
+  decodes only that type's postings, instead of all of them ANDed with the type's btree bitmap.
 - `title_vector`: the title's lexemes, GIN-indexed; small enough to stay in the row.
 - `common`, `common_version`: one bit per lexeme of the vocabulary — the VOCABULARY_SIZE lexemes found
   in at least VOCABULARY_SHARE of the items (工作, 公开, 建设…), listed in catalog_searchvocabulary
@@ -45,7 +47,6 @@ VOCABULARY_SIZE = 1024  # bits per row (128 bytes)
 VOCABULARY_SHARE = 0.05  # a lexeme in at least this share of the items gets a bit
 VOCABULARY_SAMPLE_MIN = 1000  # items a sample must hold to choose the vocabulary from it
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
-GIN_INDEXES = ("search_title_vector_gin", "search_vector_gin")
 
 # What each access path costs, in microseconds (bench/search.py, 2 cores, shared_buffers 128 MB: the
 # table's pages come from the operating system's cache).
@@ -144,7 +145,7 @@ class PostgresBackend:
         lexemes of a sample of the items (sample()) — so that the rebuild writes each row once with its
         bits: rewriting every row afterwards would double the build and scatter the rows, which the
         rebuild writes in date order."""
-        for index in GIN_INDEXES:
+        for index in self.gin_indexes(cursor):
             cursor.execute(f"ALTER INDEX {index} SET (fastupdate = on, gin_pending_list_limit = 262144)")
         if self.vocabulary(cursor) is None:
             lexemes = self.choose_vocabulary(cursor)
@@ -161,8 +162,20 @@ class PostgresBackend:
         self._vacuum(cursor)
         self.refresh_vocabulary(cursor, progress=progress)
 
+    @staticmethod
+    def gin_indexes(cursor) -> list[str]:
+        """The table's GIN indexes: of the title, of the vector, and of the vector per document type
+        (migration 0008)."""
+        cursor.execute(
+            """SELECT c.relname FROM pg_index i
+                 JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
+               WHERE i.indrelid = %s::regclass AND a.amname = 'gin' ORDER BY c.relname""",
+            [TABLE],
+        )
+        return [name for (name,) in cursor.fetchall()]
+
     def _merge_pending_lists(self, cursor) -> None:
-        for index in GIN_INDEXES:
+        for index in self.gin_indexes(cursor):
             cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
             cursor.execute(f"ALTER INDEX {index} SET (fastupdate = off)")
             cursor.execute(f"ALTER INDEX {index} RESET (gin_pending_list_limit)")
@@ -258,7 +271,7 @@ class PostgresBackend:
         if not total:
             return 0
         done, last = 0, 0
-        for index in GIN_INDEXES:
+        for index in self.gin_indexes(cursor):
             cursor.execute(f"ALTER INDEX {index} SET (fastupdate = on, gin_pending_list_limit = 262144)")
         try:
             while True:

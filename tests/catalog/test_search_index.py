@@ -163,7 +163,7 @@ def test_postgres_index_weights_title_above_summary_and_body(published):
     assert "'部门预算'" in title_vector
     assert "'部门预算':" in vector and "A" in vector.split("'部门预算':")[1].split(" ")[0]
     assert "C" in vector.split("'三公经费':")[1].split(" ")[0]
-    assert gin == {"search_vector_gin", "search_title_vector_gin"}
+    assert {"search_vector_gin", "search_title_vector_gin"} <= gin
 
 
 def test_sqlite_fts_rows_follow_the_index_table(published):

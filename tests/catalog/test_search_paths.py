@@ -325,3 +325,18 @@ def test_a_large_window_takes_its_first_date_from_the_histogram(county, backend,
     pages = [search("道路", order="date", page=n, page_size=10, hits=False).ids for n in (1, 2, 5)]
     assert pages == [newest[0:10], newest[10:20], newest[40:50]]
     assert any(estimate is not None for estimate in estimates)
+
+
+def test_every_document_type_has_its_own_gin_index_of_the_vector():
+    """A search filtered by a type decodes only that type's postings (migration 0008: a partial GIN index
+    per type; bench/search.py measures it at a million items); a type added to DocumentType needs one too."""
+    with connection.cursor() as cursor:
+        names = postgres.PostgresBackend.gin_indexes(cursor)
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'catalog_searchentry'")
+        definitions = dict(cursor.fetchall())
+    assert {"search_vector_gin", "search_title_vector_gin"} <= set(names)
+    for value in DocumentType.values:
+        name = f"search_vector_gin_{value}"
+        assert name in names
+        assert "USING gin (vector)" in definitions[name]
+        assert f"WHERE ((document_type)::text = '{value}'::text)" in definitions[name]
