@@ -436,6 +436,7 @@ STATEMENT_KINDS = [  # (kind, a string that marks it), first match wins
     ("settings", "SAVEPOINT"),
     ("estimate", "EXPLAIN"),
     ("vocabulary", "catalog_searchvocabulary"),
+    ("sample", "FILTER (WHERE hit)"),
     ("count", "COUNT(*)"),
     ("walk", "row_number() OVER ()"),
     ("cutoff", "OFFSET %s LIMIT 1"),

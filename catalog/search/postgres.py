@@ -58,6 +58,8 @@ VECTOR_READ = 3.2  # reading a row's TOASTed vector to test it
 INDEX_ENTRY = 0.05  # reading one entry of a btree (index only)
 WALK_LIMIT = 20_000  # rows a walk in date order may read; past that, a GIN window is cheaper
 WINDOW_MARGIN = 1.5  # a window holds this many times the rows the estimated share needs
+SAMPLE_ROWS = 2000  # newest rows sampled for the share of several words found together
+SAMPLE_MIN_HITS = 10  # matches a sample must hold for its share to replace the estimate
 HISTOGRAM_WINDOW = 50_000  # a larger window's first date comes from the statistics, not an index walk
 
 
@@ -429,14 +431,17 @@ class _Plan:
     row_test: tuple[str, list] | None
     excluded: list[tuple[str, ...]]
     exclude_in_index: bool
+    observed: float | None = None  # the share of matches among the newest rows, when it was sampled
 
     @property
     def share(self) -> float:
+        if self.observed is not None:
+            return self.observed
         return _share(self.groups, self.shares, list(self.shares))
 
     def index_share(self, *, promote: int = 0) -> float:
-        """Estimated share of the rows the GIN part of conditions(promote) finds."""
-        return _share(self.groups, self.shares, self.indexed + self.tested[:promote])
+        """Estimated share of the rows the GIN part of conditions(promote) finds (at least the matches)."""
+        return max(_share(self.groups, self.shares, self.indexed + self.tested[:promote]), self.share)
 
     def promotion(self, rows: float) -> int:
         """How many tested tokens the GIN index should find too, when it is used: each, rarest first,
@@ -531,8 +536,28 @@ class PostgresSearcher:
                 tested = _gin_order([t for t in tokens if t in positions], groups, shares)
                 row_test, excluded = self._bit_tests(cursor, Match(tuple((t,) for t in tested), match.excluded))
                 plan = _Plan(column, groups, shares, indexed, tested, row_test, excluded, True)
+                if len(groups) > 1 and not indexed and row_test:
+                    plan.observed = self._sampled_share(cursor, row_test)
             self._plans[kind] = plan
         return self._plans[kind]
+
+    def _sampled_share(self, cursor, row_test: tuple[str, list]) -> float | None:
+        """The share of the newest SAMPLE_ROWS rows that the row test passes (None: too few passed to tell).
+
+        Words are not independent: two topic words found in 10 % of the items each may be found together
+        in 10 % (负面清单 合法性审查), not 1 %. Estimated as 1 %, a count since 2022 fetched the GIN
+        index's matches oldest first (56,000 older ones before the first that passed: 118 ms); sampled,
+        it walks the newest rows. Each row tests its bits, so the sample costs about half a millisecond."""
+        sql, params = row_test
+        with _settings(cursor) as prefix:
+            cursor.execute(
+                f"""{prefix}SELECT COUNT(*) FILTER (WHERE hit), COUNT(*) FROM (
+                        SELECT ({sql}) AS hit FROM {TABLE} e ORDER BY e.published_at DESC, e.item_id DESC LIMIT %s
+                    ) s""",  # noqa: S608 - the row test is ours
+                [*params, SAMPLE_ROWS],
+            )
+            hits, rows = cursor.fetchone()
+        return hits / rows if hits >= SAMPLE_MIN_HITS else None
 
     def _bit_tests(self, cursor, match: Match) -> tuple[tuple[str, list] | None, list]:
         """The bits test of the vocabulary lexemes of match (required, and excluded groups made of them
