@@ -405,11 +405,18 @@ def _share(groups: Sequence[Sequence[str]], shares: dict[str, float], tokens: Se
     return math.prod(min([shares[t] for t in group if t in tokens] or [1.0]) for group in groups)
 
 
-def _gin_order(tokens: Sequence[str], groups: Sequence[Sequence[str]], shares: dict[str, float]) -> list[str]:
+def _gin_order(
+    tokens: Sequence[str], groups: Sequence[Sequence[str]], shares: dict[str, float], covered: Sequence[str] = ()
+) -> list[str]:
     """Tokens in the order the GIN index should take them up (_Plan.promotion): the rarest token of each
     word first, rarest word first, then the word's other tokens — which narrow nothing once it is found
-    (社会/消费品/零售总额 are found together), so that a second word (演练) is not passed over for them."""
-    firsts = {min([t for t in group if t in tokens] or [None], key=lambda t: shares.get(t, 0.0)) for group in groups}
+    (社会/消费品/零售总额 are found together), so that a second word (演练) is not passed over for them.
+    A word with a token the index finds already (covered) has no first token here: its others come last."""
+    firsts = {
+        min([t for t in group if t in tokens] or [None], key=lambda t: shares.get(t, 0.0))
+        for group in groups
+        if not any(t in covered for t in group)
+    }
     return sorted(tokens, key=lambda t: (t not in firsts, shares[t]))
 
 
@@ -514,7 +521,7 @@ class PostgresSearcher:
                     rarest = min(group, key=shares.get)
                     if shares[rarest] < VOCABULARY_SHARE and rarest not in indexed:
                         indexed.append(rarest)
-                tested = _gin_order([t for t in tokens if t not in indexed], groups, shares)
+                tested = _gin_order([t for t in tokens if t not in indexed], groups, shares, covered=indexed)
                 tests: list[str] = []
                 params: list = []
                 if tested or (match.title_only and match.excluded):
@@ -533,7 +540,7 @@ class PostgresSearcher:
                 vocabulary = self.vocabulary(cursor)
                 positions = vocabulary.positions if vocabulary else {}
                 indexed = [t for t in tokens if t not in positions]
-                tested = _gin_order([t for t in tokens if t in positions], groups, shares)
+                tested = _gin_order([t for t in tokens if t in positions], groups, shares, covered=indexed)
                 row_test, excluded = self._bit_tests(cursor, Match(tuple((t,) for t in tested), match.excluded))
                 plan = _Plan(column, groups, shares, indexed, tested, row_test, excluded, True)
                 if len(groups) > 1 and not indexed and row_test:

@@ -374,3 +374,14 @@ def test_words_found_together_are_estimated_from_a_sample_of_the_newest_rows(cou
     ]
     assert result.total == 20
     assert result.ids == expected[:20]
+
+
+def test_the_gin_index_takes_up_a_second_word_before_the_other_tokens_of_a_word_it_finds_already():
+    """地区生产总值 能源 in titles: 地区 (the rarest) is found through the index; 生产总值 narrows nothing
+    after it (the two are found together), 能源 does — so 能源 comes first, and is promoted."""
+    groups = (("地区", "生产总值"), ("能源",))
+    shares = {"地区": 0.011, "生产总值": 0.011, "能源": 0.05}
+    assert postgres._gin_order(["生产总值", "能源"], groups, shares, covered=["地区"]) == ["能源", "生产总值"]
+    plan = postgres._Plan("title_vector", groups, shares, ["地区"], ["能源", "生产总值"], None, [], False)
+    assert plan.promotion(1_000_000) == 1
+    assert plan.conditions(promote=1)[1] == ["('地区' & '能源')"]
